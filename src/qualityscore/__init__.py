@@ -1,0 +1,1 @@
+"""qualityscore: rate vehicle quality from inspection records with versioned, compiled standards."""

@@ -1,0 +1,1162 @@
+"""Compile a checked plan into one straight-line Python scoring function per mode.
+
+The function is built as a Python AST from the plan (never from expression text): our own code
+templates are parsed and their placeholders replaced with the compiled expressions. Constants that
+cannot be literals (dates, the rounding function, runtime helpers) are closure variables. Modes:
+
+- `fast`: score, grade, verdict, coverage and category scores only;
+- `findings`: also every finding (with the values it read), not-assessed rules and warnings;
+- `trace`: also the outcome of every rule and what decided the grade and verdict (for `explain`).
+
+All modes do the same arithmetic in the same order, so they give the same score bit for bit.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import datetime as dt
+import textwrap
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from qualityscore.expr import runtime
+from qualityscore.expr.check import Checked
+from qualityscore.expr.check import TBinary, TCall, TGet, TItem, TLocal, TNode, TPresent, TValueOr
+from qualityscore.expr.compile import ExprCompiler, Ref, children, ref_of, strict_reads
+from qualityscore.plan import OutcomePlan, Plan, RulePlan
+from qualityscore.rating import Finding
+from qualityscore.standard.spec import InputSpec
+from qualityscore.standard.spec import INSUFFICIENT
+
+Mode = Literal["fast", "findings", "trace"]
+
+# Layout of the tuple a compiled function returns.
+SCORE, GRADE, VERDICT, COVERAGE, CATEGORIES, COUNTS, APPLICABLE, MISSING, RAW = range(9)
+FINDINGS, NOT_ASSESSED, WARNINGS, TRACE, DECISION = range(9, 14)
+
+ScoreFunction = Callable[[dict[str, Any], tuple[str, ...] | None, tuple[Any, ...] | None], tuple[Any, ...]]
+
+
+def _defect_message(prefix: str, d: dict[str, Any]) -> str:
+    description = d.get("description")
+    return f"{prefix}: {d['code']} {description}" if description else f"{prefix}: {d['code']}"
+
+
+def _defect_fields_read(plan: RulePlan) -> list[str]:
+    """code, severity, and every other field of the defect the rule's expressions read."""
+    found = {"code": None, "severity": None}
+
+    def walk(node: TNode) -> None:
+        if isinstance(node, TGet) and isinstance(node.obj, TLocal) and node.obj.name == "defect":
+            found.setdefault(node.key)
+        for child in children(node):
+            walk(child)
+
+    for checked in (plan.defects_where, plan.defects_points):
+        if isinstance(checked, Checked):
+            walk(checked.tree)
+    return list(found)
+
+
+def _values(*pairs: tuple[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in pairs if v is not runtime.MISSING}
+
+
+_HELPERS: dict[str, Any] = {
+    name: getattr(runtime, name)
+    for name in (
+        "miss", "div", "floordiv", "mod", "power", "min_of", "max_of", "count", "argmin",
+        "argmax", "clamp", "interp", "days_between", "years_between", "startswith", "endswith",
+        "round_half_up", "round_to_int", "floor_int", "ceil_int", "item", "or_default",
+    )
+}
+_HELPERS.update(
+    Unusual=runtime.Unusual,
+    to_float=runtime.to_float,
+    to_date=runtime.to_date,
+    date=dt.date,
+    MISSING=runtime.MISSING,
+    Missing=runtime.Missing,
+    Undefined=runtime.Undefined,
+    Finding=Finding,
+    new=tuple.__new__,
+    defect_message=_defect_message,
+    values=_values,
+    min=min,
+    max=max,
+    sum=sum,
+    any=any,
+    all=all,
+    len=len,
+    abs=abs,
+)
+
+
+_TEMPLATES: dict[str, list[ast.stmt]] = {}
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def _tpl(src: str, **subs: Any) -> list[ast.stmt]:
+    """Our own code template, parsed once, copied with its placeholders filled in.
+
+    A placeholder NAME is replaced by an `ast.expr`, renamed to a `str`, or - when it stands alone
+    as a statement - replaced by a list of statements. Templates are never user text.
+    """
+    body = _TEMPLATES.get(src)
+    if body is None:
+        body = _TEMPLATES[src] = ast.parse(textwrap.dedent(src)).body
+    return [s for stmt in body for s in _fill_stmt(stmt, subs)]
+
+
+def _fill_stmt(stmt: ast.stmt, subs: dict[str, Any]) -> list[ast.stmt]:
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Name):
+        found = subs.get(stmt.value.id)
+        if isinstance(found, list):
+            return found
+    filled = _fill(stmt, subs)
+    assert isinstance(filled, ast.stmt)
+    return [filled]
+
+
+def _fill(node: Any, subs: dict[str, Any]) -> Any:
+    """A copy of a template node with its placeholders replaced (substitutes are not copied)."""
+    if isinstance(node, ast.Name):
+        found = subs.get(node.id)
+        if found is None:
+            return ast.Name(node.id, node.ctx)
+        if isinstance(found, str):
+            return ast.Name(found, node.ctx)
+        return found
+    if isinstance(node, list):
+        out: list[Any] = []
+        for item in node:
+            if isinstance(item, ast.stmt):
+                out.extend(_fill_stmt(item, subs))
+            else:
+                out.append(_fill(item, subs))
+        return out
+    if isinstance(node, ast.AST):
+        cls = node.__class__
+        new = cls.__new__(cls)
+        for name in node._fields:
+            setattr(new, name, _fill(getattr(node, name, None), subs))
+        return new
+    return node
+
+
+def _locate(tree: ast.AST) -> None:
+    """Give every node a position (compile() wants one); all of the generated code is 'line 1'."""
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, ast.AST):
+            continue
+        if "lineno" in node._attributes:
+            node.lineno = node.end_lineno = 1
+            node.col_offset = node.end_col_offset = 0
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST | list):
+                stack.append(value)
+
+
+def _c(value: object) -> ast.expr:
+    return ast.Constant(value)
+
+
+def _name(ident: str) -> ast.Name:
+    return ast.Name(ident, ast.Load())
+
+
+@dataclass
+class _Rule:
+    """Where a rule's results go in the generated code."""
+
+    plan: RulePlan
+    cat: int
+    sign: float
+    message: int
+
+
+class _Gen:
+    def __init__(
+        self, plan: Plan, mode: Mode, inputs: dict[str, tuple[InputSpec, tuple[str, ...]]]
+    ) -> None:
+        self.plan = plan
+        self.inputs = inputs
+        self.mode = mode
+        self.closure: dict[str, Any] = {}
+        self.locals: dict[Ref, str] = {}
+        self.counter = 0
+        self.categories = [c.name for c in plan.categories]
+        self.sev_index = {s: i for i, s in enumerate(plan.severities)}
+        self.messages: list[int] = []  # filled by message slots
+
+    # names ------------------------------------------------------------------------------------
+
+    def fresh(self, prefix: str = "t") -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def helper(self, name: str) -> ast.expr:
+        ident = f"h_{name}"
+        self.closure.setdefault(ident, _HELPERS[name])
+        return _name(ident)
+
+    def const(self, value: object) -> ast.expr:
+        for ident, existing in self.closure.items():
+            if ident.startswith("k_") and existing == value and type(existing) is type(value):
+                return _name(ident)
+        ident = f"k_{len(self.closure)}"
+        self.closure[ident] = value
+        return _name(ident)
+
+    def load(self, ref: Ref) -> ast.expr:
+        kind, key = ref
+        if kind == "context":
+            return self.context(key)
+        if ref not in self.locals:
+            self.locals[ref] = self.fresh("f" if kind == "field" else "v")
+        return _name(self.locals[ref])
+
+    def context(self, path: str) -> ast.expr:
+        parts = path.split(".")
+        if path == "score":
+            return _name("sc")
+        if path == "coverage":
+            return _name("cov")
+        if path == "grade":
+            return _name("grade")
+        if parts[0] == "findings":
+            return self.count_expr(_name("C"), self.plan.severities, parts[1])
+        if parts[0] == "categories":
+            index = self.categories.index(parts[1])
+            if parts[2] == "max":
+                return _c(self.plan.categories[index].max)
+            return ast.Subscript(_name("cs"), _c(index), ast.Load())
+        if parts[0] == "components":
+            index = [c.name for c in self.plan.components].index(parts[1])
+            comp = ast.Subscript(_name("K"), _c(index), ast.Load())
+            rest = parts[2]
+            if rest == "findings":
+                counts = ast.Subscript(comp, _c(COUNTS), ast.Load())
+                return self.count_expr(counts, self.plan.components[index].plan.severities, parts[3])
+            slot = {"score": SCORE, "grade": GRADE, "verdict": VERDICT, "coverage": COVERAGE}[rest]
+            value = ast.Subscript(comp, _c(slot), ast.Load())
+            if rest == "score":  # a component that was not assessed has no score
+                return ast.IfExp(
+                    ast.Compare(value, [ast.IsNot()], [_c(None)]), value, self.helper("MISSING")
+                )
+            return value
+        raise KeyError(path)  # pragma: no cover - the checker only admits the paths above
+
+    def count_expr(self, counts: ast.expr, severities: Sequence[str], name: str) -> ast.expr:
+        if name == "total":
+            return ast.Call(self.helper("sum"), [counts], [])
+        if name not in severities:
+            return _c(0)
+        return ast.Subscript(counts, _c(list(severities).index(name)), ast.Load())
+
+    def compiler(self, guarded: set[Ref], locals_: dict[str, str] | None = None) -> ExprCompiler:
+        return ExprCompiler(self.load, self.helper, self.const, locals_, guarded, lambda: self.fresh("g"))
+
+    def missing_test(self, refs: set[Ref]) -> ast.expr | None:
+        """`fA is MISSING or fB is MISSING` for the refs that can be missing, or None."""
+        tests: list[ast.expr] = [
+            ast.Compare(self.load(ref), [ast.Is()], [self.helper("MISSING")])
+            for ref in sorted(refs)
+            if _may_be_missing(ref)
+        ]
+        if not tests:
+            return None
+        return tests[0] if len(tests) == 1 else ast.BoolOp(ast.Or(), tests)
+
+    # the function -----------------------------------------------------------------------------
+
+    def build(self) -> ast.Module:
+        plan = self.plan
+        rules = [
+            _Rule(
+                r,
+                self.categories.index(r.category),
+                -1.0 if plan.categories[self.categories.index(r.category)].mode == "deduct" else 1.0,
+                0,
+            )
+            for r in plan.rules
+        ]
+        self.msg_count = 0
+        for rule in rules:
+            rule.message = self.message_slot()
+        body: list[ast.stmt] = []
+        body += self.counters()
+        body += self.derived()
+        for rule in rules:
+            body += self.rule(rule)
+        body += self.epilogue()
+        prologue = self.prologue()
+        func = ast.FunctionDef(
+            name="rate",
+            args=ast.arguments(
+                posonlyargs=[],
+                args=[ast.arg("r"), ast.arg("T"), ast.arg("K")],
+                kwonlyargs=[],
+                kw_defaults=[],
+                defaults=[],
+            ),
+            body=prologue + body,
+            decorator_list=[],
+            returns=None,
+            type_params=[],
+        )
+        maker = ast.FunctionDef(
+            name="make",
+            args=ast.arguments(
+                posonlyargs=[],
+                args=[ast.arg(name) for name in self.closure],
+                kwonlyargs=[],
+                kw_defaults=[],
+                defaults=[],
+            ),
+            body=[func, ast.Return(_name("rate"))],
+            decorator_list=[],
+            returns=None,
+            type_params=[],
+        )
+        module = ast.Module(body=[maker], type_ignores=[])
+        _locate(module)
+        return module
+
+    def message_slot(self) -> int:
+        self.msg_count += 1
+        return self.msg_count - 1
+
+    def prologue(self) -> list[ast.stmt]:
+        """Check every declared input and load the ones the rules read into locals (MISSING if absent).
+
+        The checks accept only plain values (a float in range, a str of an enum, a list of defect
+        mappings ...) and raise `Unusual` for anything else; the caller then runs the full
+        validator, which gives the exact error or a normalised record to score.
+        """
+        out: list[ast.stmt] = []
+        groups: dict[str, str] = {}
+        empty = self.const(_EmptyDict())
+
+        def group(path: str) -> ast.expr:
+            if not path:
+                return _name("r")
+            if path not in groups:
+                parent, _, key = path.rpartition(".")
+                source = group(parent)
+                ident = groups[path] = self.fresh("g")
+                out.extend(
+                    _tpl(
+                        f"{ident} = SOURCE.get(KEY, EMPTY)\nif {ident}.__class__ is not dict:\n    raise h_Unusual",
+                        SOURCE=source,
+                        KEY=_c(key),
+                        EMPTY=empty,
+                        h_Unusual=self.helper("Unusual"),
+                    )
+                )
+            return _name(groups[path])
+
+        used = {key: ident for (kind, key), ident in self.locals.items() if kind == "field"}
+        for path, (spec, severities) in self.inputs.items():
+            parent, _, leaf = path.rpartition(".")
+            ident = used.get(path) or self.fresh("u")
+            out += _tpl(
+                f"{ident} = SOURCE.get(KEY, h_MISSING)",
+                SOURCE=group(parent),
+                KEY=_c(leaf),
+                h_MISSING=self.helper("MISSING"),
+            )
+            out += self.check_input(ident, spec, severities)
+        return out
+
+    def check_input(self, ident: str, spec: InputSpec, severities: tuple[str, ...]) -> list[ast.stmt]:
+        unusual = self.helper("Unusual")
+        checks = self.check_value(ident, spec.type, spec, severities)
+        if spec.required:
+            absent = _tpl("raise h_Unusual", h_Unusual=unusual)
+        elif spec.default is not None:
+            default = float(spec.default) if spec.type == "number" else spec.default
+            absent = _tpl(f"{ident} = DEFAULT", DEFAULT=self.literal(default))
+        else:
+            absent = []
+        return _tpl(
+            f"if {ident} is not h_MISSING:\n    CHECKS\nelse:\n    ABSENT",
+            h_MISSING=self.helper("MISSING"),
+            CHECKS=checks or [ast.Pass()],
+            ABSENT=absent or [ast.Pass()],
+        )
+
+    def literal(self, value: object) -> ast.expr:
+        if isinstance(value, bool | int | float | str) or value is None:
+            return _c(value)
+        return self.const(value)
+
+    def check_value(
+        self, ident: str, kind: str, spec: Any, severities: tuple[str, ...] = ()
+    ) -> list[ast.stmt]:
+        unusual = self.helper("Unusual")
+        lo = getattr(spec, "min", None)
+        hi = getattr(spec, "max", None)
+        if kind == "number":
+            out = _tpl(f"if {ident}.__class__ is not float:\n    {ident} = h_to_float({ident})",
+                       h_to_float=self.helper("to_float"))
+            return out + self.range_check(ident, lo, hi, finite=True)
+        if kind == "integer":
+            out = _tpl(f"if {ident}.__class__ is not int:\n    raise h_Unusual", h_Unusual=unusual)
+            return out + self.range_check(ident, lo, hi, finite=False)
+        if kind in ("text", "boolean"):
+            cls = "str" if kind == "text" else "bool"
+            return _tpl(f"if {ident}.__class__ is not {cls}:\n    raise h_Unusual", h_Unusual=unusual)
+        if kind == "enum":
+            return _tpl(
+                f"if {ident}.__class__ is not str or {ident} not in VALUES:\n    raise h_Unusual",
+                VALUES=_c(frozenset(spec.values or ())),
+                h_Unusual=unusual,
+            )
+        if kind == "date":
+            return _tpl(
+                f"if {ident}.__class__ is not h_date:\n    {ident} = h_to_date({ident})",
+                h_date=self.helper("date"),
+                h_to_date=self.helper("to_date"),
+            )
+        return self.check_defects(ident, spec, severities)
+
+    def range_check(self, ident: str, lo: float | None, hi: float | None, *, finite: bool) -> list[ast.stmt]:
+        unusual = self.helper("Unusual")
+        if lo is not None and hi is not None:
+            test = f"not ({lo!r} <= {ident} <= {hi!r})"
+        elif lo is not None:
+            test = f"not ({ident} >= {lo!r})"
+        elif hi is not None:
+            test = f"not ({ident} <= {hi!r})"
+        elif finite:
+            test = f"{ident} - {ident} != 0.0"  # NaN and infinity
+        else:
+            return []
+        return _tpl(f"if {test}:\n    raise h_Unusual", h_Unusual=unusual)
+
+    def check_defects(self, ident: str, spec: InputSpec, severities: tuple[str, ...]) -> list[ast.stmt]:
+        unusual = self.helper("Unusual")
+        d = self.fresh("d")
+        lines = [
+            f"if {ident}.__class__ is not list:\n    raise h_Unusual",
+            f"for {d} in {ident}:",
+            f"    if {d}.__class__ is not dict:\n        raise h_Unusual",
+            f"    c = {d}.get('code')\n    if c.__class__ is not str or not c:\n        raise h_Unusual",
+            f"    c = {d}.get('severity')\n    if c.__class__ is not str or c not in SEVERITIES:\n        raise h_Unusual",
+            f"    c = {d}.get('count', 1)\n    if c.__class__ is not int or c < 1:\n        raise h_Unusual",
+        ]
+        subs: dict[str, Any] = {"SEVERITIES": _c(frozenset(severities)), "h_Unusual": unusual}
+        optional = [("area", "text", None, False), ("description", "text", None, False)]
+        optional += [(name, f.type, f, f.required) for name, f in (spec.fields or {}).items()]
+        out = _tpl("\n".join(lines), **subs)
+        loop = out[1]
+        assert isinstance(loop, ast.For)
+        for name, kind, field_spec, required in optional:
+            value = self.fresh("e")
+            check = self.check_value(value, kind, field_spec)
+            if kind == "number" or kind == "date":
+                # a normalised value would have to be written back: leave those to the validator
+                check = _tpl(
+                    f"if {value}.__class__ is not float:\n    raise h_Unusual" if kind == "number"
+                    else f"if {value}.__class__ is not h_date:\n    raise h_Unusual",
+                    h_Unusual=unusual,
+                    h_date=self.helper("date"),
+                ) + (self.range_check(value, getattr(field_spec, "min", None), getattr(field_spec, "max", None), finite=True) if kind == "number" else [])
+            loop.body += _tpl(
+                f"{value} = {d}.get(KEY, h_MISSING)\nif {value} is not h_MISSING:\n    CHECK\nelse:\n    ABSENT",
+                KEY=_c(name),
+                h_MISSING=self.helper("MISSING"),
+                CHECK=check or [ast.Pass()],
+                ABSENT=_tpl("raise h_Unusual", h_Unusual=unusual) if required else [ast.Pass()],
+            )
+        return out
+
+    def counters(self) -> list[ast.stmt]:
+        n = len(self.categories)
+        lines = [
+            f"C = [{', '.join(['0'] * len(self.plan.severities))}]",
+            *[f"a{i} = 0.0\nw{i} = 0\nm{i} = 0" for i in range(n)],
+        ]
+        if self.mode != "fast":
+            lines += ["F = []", "NA = []", "W = []"]
+        if self.mode == "trace":
+            lines += ["TR = []"]
+        return _tpl("\n".join(lines))
+
+    def derived(self) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for name, checked in self.plan.derived:
+            target = self.load(("derived", name))
+            value = self.compiler(set()).compile(checked.tree)
+            assert isinstance(target, ast.Name)
+            out += _tpl(
+                """
+                try:
+                    TARGET = VALUE
+                except h_Missing:
+                    TARGET = h_MISSING
+                """,
+                TARGET=target.id,
+                VALUE=value,
+                h_Missing=self.helper("Missing"),
+                h_MISSING=self.helper("MISSING"),
+            )
+        return out
+
+    # rules ------------------------------------------------------------------------------------
+
+    def rule(self, rule: _Rule) -> list[ast.stmt]:
+        plan = rule.plan
+        i = rule.cat
+        body_strict = self.body_strict(plan)
+        when_strict = strict_reads(plan.when.tree) if plan.when else set()
+        guarded = body_strict | when_strict
+        compute = self.compute(rule, guarded)
+        body_test = self.missing_test(body_strict - when_strict)
+        body = (
+            _tpl(
+                "if TEST:\n    MISSING\nelse:\n    BODY",
+                TEST=body_test,
+                MISSING=self.on_missing(rule),
+                BODY=compute,
+            )
+            if body_test is not None
+            else compute
+        )
+        if _body_may_raise(plan, guarded):
+            body = _tpl(
+                "try:\n    BODY\nexcept h_Missing as e:\n    MISSING",
+                BODY=body,
+                h_Missing=self.helper("Missing"),
+                MISSING=self.on_missing(rule) + self.warn_undefined(plan),
+            )
+        if plan.when is None:
+            return body
+        when_value = self.compiler(when_strict).compile(plan.when.tree)
+        when_test = self.missing_test(when_strict)
+        evaluate = (
+            ast.IfExp(when_test, _c(None), when_value) if when_test is not None else when_value
+        )
+        if _may_raise(plan.when.tree, when_strict):
+            decide = _tpl(
+                "try:\n    ok = EVAL\nexcept h_Missing:\n    ok = None",
+                EVAL=evaluate,
+                h_Missing=self.helper("Missing"),
+            )
+        else:
+            decide = _tpl("ok = EVAL", EVAL=evaluate)
+        not_applicable = (
+            self.trace(rule, "not_applicable", None, _c(0.0), self.values(plan, set()))
+            if self.mode == "trace"
+            else []
+        )
+        return decide + _tpl(
+            f"""
+            if ok is None:
+                w{i} += 1
+                MISSING
+            elif ok:
+                w{i} += 1
+                BODY
+            else:
+                NOT_APPLICABLE
+            """,
+            MISSING=self.on_missing(rule),
+            BODY=body,
+            NOT_APPLICABLE=not_applicable or [ast.Pass()],
+        )
+
+    def body_strict(self, plan: RulePlan) -> set[Ref]:
+        """Values the rule's body reads whatever the record holds."""
+        if plan.kind == "require" and isinstance(plan.require, Checked):
+            return strict_reads(plan.require.tree)
+        if plan.kind == "points" and isinstance(plan.points, Checked):
+            return strict_reads(plan.points.tree)
+        if plan.kind == "scale" and plan.scale_of is not None:
+            return strict_reads(plan.scale_of.tree)
+        if plan.kind == "table" and plan.rows:
+            return strict_reads(plan.rows[0].when.tree)
+        if plan.kind == "defects":
+            return {("field", plan.defects_of)}
+        return set()
+
+    def on_missing(self, rule: _Rule) -> list[ast.stmt]:
+        out = _tpl(f"m{rule.cat} += 1")
+        if self.mode != "fast":
+            out += _tpl("NA.append(ID)", ID=_c(rule.plan.id))
+        if self.mode == "trace":
+            out += self.trace(rule, "not_assessed", None, _c(0.0), self.values(rule.plan, set()))
+        return out
+
+    def warn_undefined(self, plan: RulePlan) -> list[ast.stmt]:
+        if self.mode == "fast":
+            return []
+        return _tpl(
+            "if e.args:\n    W.append(PREFIX + e.args[0])", PREFIX=_c(f"rule '{plan.id}' not assessed: ")
+        )
+
+    def trace(
+        self, rule: _Rule, outcome: str | ast.expr, severity: ast.expr | None, points: ast.expr, values: ast.expr, message: ast.expr | None = None
+    ) -> list[ast.stmt]:
+        if self.mode != "trace":
+            return []
+        return _tpl(
+            "TR.append((INDEX, OUTCOME, SEV, POINTS, VALUES, MSG))",
+            INDEX=_c(rule.plan.index),
+            OUTCOME=outcome if isinstance(outcome, ast.expr) else _c(outcome),
+            SEV=severity if severity is not None else _c(None),
+            POINTS=points,
+            VALUES=values,
+            MSG=message if message is not None else self.msg(rule.message),
+        )
+
+    def msg(self, slot: int) -> ast.expr:
+        return ast.Subscript(_name("T"), _c(slot), ast.Load())
+
+    def values(self, plan: RulePlan, guarded: set[Ref]) -> ast.expr:
+        """The values a rule read, for its finding: `{path: value}` without absent ones."""
+        refs = [ref for ref in plan.reads if ref[0] != "context"]
+        if plan.kind == "defects":
+            refs = [ref for ref in refs if ref != ("field", plan.defects_of)]
+        keys = [_c(self.ref_label(ref)) for ref in refs]
+        if all(ref in guarded for ref in refs):
+            return ast.Dict(keys, [self.load(ref) for ref in refs])  # type: ignore[arg-type]
+        pairs = [ast.Tuple([k, self.load(ref)], ast.Load()) for k, ref in zip(keys, refs, strict=True)]
+        return ast.Call(self.helper("values"), pairs, [])  # type: ignore[arg-type]
+
+    @staticmethod
+    def ref_label(ref: Ref) -> str:
+        kind, key = ref
+        return key if kind == "field" else f"derived.{key}"
+
+    def points_expr(self, points: Checked | float, comp: ExprCompiler) -> ast.expr:
+        if isinstance(points, Checked):
+            return comp.compile(points.tree)
+        return _c(float(points))
+
+    def apply(
+        self,
+        rule: _Rule,
+        points: ast.expr,
+        severity: ast.expr | None,
+        outcome: str,
+        guarded: set[Ref],
+        message: ast.expr | None = None,
+        values: ast.expr | None = None,
+        count_severity: bool = True,
+    ) -> list[ast.stmt]:
+        """Add the points to the category, count the severity and record the finding."""
+        i = rule.cat
+        out = _tpl(f"a{i} = a{i} + P", P=points)
+        if severity is not None and count_severity:
+            out += self.count_severity(severity)
+        if self.mode != "fast":
+            signed: ast.expr
+            if isinstance(points, ast.Constant):
+                reported: ast.expr = _c(
+                    runtime.round_value(rule.sign * points.value, self.plan.places, self.plan.rounding)
+                )
+                signed = _c(rule.sign * points.value + 0.0)
+            else:
+                signed = ast.BinOp(_c(rule.sign), ast.Mult(), points) if rule.sign < 0 else points
+                reported = ast.Call(self.rounder(), [signed], [])
+            out += _tpl(
+                "F.append(h_new(h_Finding, (ID, CAT, OUTCOME, SEV, REPORTED, MSG, VALUES)))",
+                h_new=self.helper("new"),
+                h_Finding=self.helper("Finding"),
+                REPORTED=reported,
+                ID=_c(rule.plan.id),
+                CAT=_c(rule.plan.category),
+                OUTCOME=_c(outcome),
+                SEV=severity if severity is not None else _c(None),
+                MSG=message if message is not None else self.msg(rule.message),
+                VALUES=values if values is not None else self.values(rule.plan, guarded),
+            )
+            out += self.trace(
+                rule,
+                outcome,
+                severity,
+                reported,
+                values if values is not None else self.values(rule.plan, guarded),
+                message,
+            )
+        return out
+
+    def count_severity(self, severity: ast.expr) -> list[ast.stmt]:
+        if isinstance(severity, ast.Constant):
+            return _tpl(f"C[{self.sev_index[severity.value]}] += 1")
+        return _tpl("C[SEVIDX[S]] += 1", SEVIDX=self.const(dict(self.sev_index)), S=severity)
+
+    def rounder(self) -> ast.expr:
+        ident = "h_R"
+        self.closure.setdefault(ident, runtime.make_rounder(self.plan.places, self.plan.rounding))
+        return _name(ident)
+
+    def passed(self, rule: _Rule, guarded: set[Ref]) -> list[ast.stmt]:
+        if self.mode != "trace":
+            return []
+        return self.trace(rule, "pass", None, _c(0.0), self.values(rule.plan, guarded))
+
+    def compute(self, rule: _Rule, guarded: set[Ref]) -> list[ast.stmt]:
+        plan = rule.plan
+        comp = self.compiler(guarded)
+        kind = plan.kind
+        sev = _c(plan.severity) if plan.severity else None
+        outcome = "fail" if plan.severity else "points"
+        if kind == "require":
+            assert isinstance(plan.require, Checked)
+            failed = _negate(comp.compile(plan.require.tree))
+            passed = self.passed(rule, guarded)
+            if isinstance(plan.points, Checked):
+                apply = _tpl("p = POINTS", POINTS=self.points_expr(plan.points, comp))
+                apply += self.apply(rule, _name("p"), sev, "fail", guarded)
+            else:
+                apply = self.apply(rule, _c(float(plan.points)), sev, "fail", guarded)
+            return [ast.If(failed, apply, passed)]
+        if kind == "points":
+            return _tpl(
+                "p = POINTS\nif p != 0:\n    APPLY\nelse:\n    PASSED",
+                POINTS=self.points_expr(plan.points, comp),
+                APPLY=self.apply(rule, _name("p"), sev, outcome, guarded),
+                PASSED=self.passed(rule, guarded) or [ast.Pass()],
+            )
+        if kind == "scale":
+            assert plan.scale_of is not None
+            return _tpl(
+                "x = OF\nSCALE\nif p != 0:\n    APPLY\nelse:\n    PASSED",
+                OF=comp.compile(plan.scale_of.tree),
+                SCALE=self.scale(plan.scale_points),
+                APPLY=self.apply(rule, _name("p"), sev, outcome, guarded),
+                PASSED=self.passed(rule, guarded) or [ast.Pass()],
+            )
+        if kind == "table":
+            return self.table(rule, comp, guarded)
+        return self.defects(rule, comp, guarded)
+
+    def scale(self, points: tuple[tuple[float, float], ...]) -> list[ast.stmt]:
+        """Piecewise-linear, clamped: `p` from `x`, each segment computed from its zero end."""
+        (x_first, p_first), (x_last, p_last) = points[0], points[-1]
+        branches = [(ast.Compare(_name("x"), [ast.LtE()], [_c(x_first)]), _c(p_first)),
+                    (ast.Compare(_name("x"), [ast.GtE()], [_c(x_last)]), _c(p_last))]
+        segments = list(zip(points, points[1:], strict=False))
+        for n, ((x0, y0), (x1, y1)) in enumerate(segments):
+            value = self.segment(x0, y0, x1, y1)
+            test = ast.Compare(_name("x"), [ast.LtE()], [_c(x1)]) if n < len(segments) - 1 else None
+            branches.append((test, value))  # type: ignore[arg-type]
+        stmt: list[ast.stmt] = []
+        for test, value in reversed(branches):
+            assign: list[ast.stmt] = [ast.Assign([ast.Name("p", ast.Store())], value)]
+            if test is None:
+                stmt = assign
+            else:
+                stmt = [ast.If(test, assign, stmt)]
+        return stmt
+
+    @staticmethod
+    def segment(x0: float, y0: float, x1: float, y1: float) -> ast.expr:
+        x = _name("x")
+        if y0 == 0:  # y1 * ((x - x0) / (x1 - x0))
+            frac = ast.BinOp(ast.BinOp(x, ast.Sub(), _c(x0)), ast.Div(), _c(x1 - x0))
+            return ast.BinOp(_c(y1), ast.Mult(), frac)
+        if y1 == 0:  # y0 * ((x - x1) / (x0 - x1))
+            frac = ast.BinOp(ast.BinOp(x, ast.Sub(), _c(x1)), ast.Div(), _c(x0 - x1))
+            return ast.BinOp(_c(y0), ast.Mult(), frac)
+        frac = ast.BinOp(ast.BinOp(x, ast.Sub(), _c(x0)), ast.Div(), _c(x1 - x0))
+        return ast.BinOp(_c(y0), ast.Add(), ast.BinOp(_c(y1 - y0), ast.Mult(), frac))
+
+    def table(self, rule: _Rule, comp: ExprCompiler, guarded: set[Ref]) -> list[ast.stmt]:
+        plan = rule.plan
+        slots = [self.message_slot() if row.message else rule.message for row in plan.rows]
+        self.row_messages.extend(
+            (slot, row.message) for slot, row in zip(slots, plan.rows, strict=True) if row.message
+        )
+        if plan.hit == "first":
+            chain: list[ast.stmt] = self.passed(rule, guarded) or [ast.Pass()]
+            for row, slot in reversed(list(zip(plan.rows, slots, strict=True))):
+                sev = _c(row.severity) if row.severity else None
+                outcome = "fail" if row.severity else "points"
+                points = self.points_expr(row.points, comp)
+                apply = _tpl("p = POINTS", POINTS=points)
+                apply_inner = self.apply(rule, _name("p"), sev, outcome, guarded, self.msg(slot))
+                if row.severity:
+                    apply += apply_inner
+                else:
+                    apply += _tpl("if p != 0:\n    APPLY\nelse:\n    PASSED", APPLY=apply_inner,
+                                  PASSED=self.passed(rule, guarded) or [ast.Pass()])
+                chain = [ast.If(comp.compile(row.when.tree), apply, chain)]
+            return chain
+        # 'sum' and 'max': evaluate every row, then apply once.
+        out = _tpl("p = 0.0\ns = -1\nhit = -1\nbest = None")
+        for n, row in enumerate(plan.rows):
+            sev_rank = self.sev_index[row.severity] if row.severity else -1
+            points = self.points_expr(row.points, comp)
+            if plan.hit == "sum":
+                update = _tpl(
+                    f"p = p + POINTS\nif {sev_rank} > s:\n    s = {sev_rank}\nif hit < 0:\n    hit = {n}",
+                    POINTS=points,
+                )
+            else:
+                update = _tpl(
+                    f"q = POINTS\nif best is None or q > best:\n    best = q\n    p = q\n    s = {sev_rank}\n    hit = {n}",
+                    POINTS=points,
+                )
+            out.append(ast.If(comp.compile(row.when.tree), update, []))
+        sev_name = ast.Subscript(self.const(self.plan.severities), _name("s"), ast.Load())
+        sev_expr = ast.IfExp(ast.Compare(_name("s"), [ast.GtE()], [_c(0)]), sev_name, _c(None))
+        row_msgs = self.const(tuple(slots))
+        message = ast.Subscript(_name("T"), ast.Subscript(row_msgs, _name("hit"), ast.Load()), ast.Load())
+        outcome_apply = self.apply(rule, _name("p"), _name("sevname"), "fail", guarded, message, count_severity=False)
+        if self.mode != "fast":
+            # the outcome is 'points' when no matched row carries a severity
+            outcome_apply = [
+                _replace_outcome(stmt) for stmt in outcome_apply
+            ]
+        out += _tpl(
+            """
+            if hit >= 0 and (p != 0 or s >= 0):
+                sevname = SEV
+                if s >= 0:
+                    C[s] += 1
+                APPLY
+            else:
+                PASSED
+            """,
+            SEV=sev_expr,
+            APPLY=outcome_apply,
+            PASSED=self.passed(rule, guarded) or [ast.Pass()],
+        )
+        return out
+
+    def defects(self, rule: _Rule, comp: ExprCompiler, guarded: set[Ref]) -> list[ast.stmt]:
+        plan = rule.plan
+        var = self.fresh("d")
+        inner = self.compiler(guarded, {"defect": var})
+        source = self.load(("field", plan.defects_of))
+        where = inner.compile(plan.defects_where.tree) if plan.defects_where else _c(True)
+        d = _name(var)
+        severity = ast.Subscript(d, _c("severity"), ast.Load())
+        if isinstance(plan.defects_points, dict):
+            points: ast.expr = ast.Subscript(self.const(plan.defects_points), severity, ast.Load())
+        else:
+            points = self.points_expr(plan.defects_points, inner)
+        cap = (
+            _tpl("if tot + q > CAP:\n    q = CAP - tot if CAP > tot else 0.0", CAP=_c(plan.cap))
+            if plan.cap is not None
+            else []
+        )
+        record = (
+            _tpl("hits.append((D, q))", D=d)
+            if self.mode != "fast"
+            else _tpl("C[SEVIDX[S]] += 1", SEVIDX=self.const(dict(self.sev_index)), S=severity)
+        )
+        loop = _tpl(
+            """
+            tot = 0.0
+            HITS
+            for D in SOURCE:
+                if WHERE:
+                    q = POINTS
+                    CAP
+                    tot = tot + q
+                    RECORD
+            """,
+            HITS=_tpl("hits = []") if self.mode != "fast" else [ast.Pass()],
+            D=var,
+            SOURCE=source,
+            WHERE=where,
+            POINTS=points,
+            CAP=cap or [ast.Pass()],
+            RECORD=record,
+        )
+        i = rule.cat
+        if self.mode == "fast":
+            return [*loop, *_tpl(f"if tot != 0:\n    a{i} = a{i} + tot")]
+        # The values a defect finding read: the defect's code, severity and every defect field
+        # the rule looks at, then the record fields it reads.
+        keys: list[ast.expr | None] = []
+        items: list[ast.expr] = []
+        for key in _defect_fields_read(plan):
+            keys.append(_c(f"defect.{key}"))
+            items.append(
+                ast.Subscript(d, _c(key), ast.Load())
+                if key in ("code", "severity")
+                else ast.Call(ast.Attribute(d, "get", ast.Load()), [_c(key)], [])
+            )
+        for ref in plan.reads:
+            if ref[0] != "context" and ref != ("field", plan.defects_of):
+                keys.append(_c(self.ref_label(ref)))
+                items.append(self.load(ref))
+        values = ast.Dict(keys, items)
+        message = ast.Call(self.helper("defect_message"), [self.msg(rule.message), d], [])
+        signed = ast.BinOp(_c(rule.sign), ast.Mult(), _name("q")) if rule.sign < 0 else _name("q")
+        finding = _tpl(
+            """
+            for D, q in hits:
+                C[SEVIDX[SEV]] += 1
+                F.append(h_new(h_Finding, (ID, CAT, 'defect', SEV, h_R(SIGNED), MSG, VALUES)))
+                TRACE
+            """,
+            D=var,
+            SEVIDX=self.const(dict(self.sev_index)),
+            SEV=severity,
+            h_new=self.helper("new"),
+            h_Finding=self.helper("Finding"),
+            h_R=self.rounder(),
+            ID=_c(plan.id),
+            CAT=_c(plan.category),
+            SIGNED=signed,
+            MSG=message,
+            VALUES=values,
+            TRACE=self.trace(rule, "defect", severity, ast.Call(self.rounder(), [signed], []), values, message) or [ast.Pass()],
+        )
+        return [
+            *loop,
+            *_tpl(f"if tot != 0:\n    a{i} = a{i} + tot"),
+            *finding,
+            *_tpl("if not hits:\n    PASSED", PASSED=self.passed(rule, guarded) or [ast.Pass()]),
+        ]
+
+    # the rating -------------------------------------------------------------------------------
+
+    def epilogue(self) -> list[ast.stmt]:
+        plan = self.plan
+        out: list[ast.stmt] = []
+        static = [0] * len(self.categories)
+        for r in plan.rules:
+            if r.when is None:
+                static[self.categories.index(r.category)] += 1
+        # Category scores (None when none of the category's rules was assessed).
+        for i, c in enumerate(plan.categories):
+            if c.mode == "deduct":
+                score = f"s{i} = {c.max!r} - a{i}\n    if s{i} < 0.0:\n        s{i} = 0.0\n    elif s{i} > {c.max!r}:\n        s{i} = {c.max!r}"
+            else:
+                score = f"s{i} = a{i}\n    if s{i} < 0.0:\n        s{i} = 0.0\n    elif s{i} > {c.max!r}:\n        s{i} = {c.max!r}"
+            out += _tpl(f"if {static[i]} + w{i} - m{i} > 0:\n    {score}\nelse:\n    s{i} = None")
+        n_cat = len(self.categories)
+        parts = [f"s{i}" for i in range(n_cat)]
+        app = " + ".join([str(sum(static)), *[f"w{i}" for i in range(n_cat)]])
+        miss = " + ".join(["0", *[f"m{i}" for i in range(n_cat)]])
+        out += _tpl(f"app = {app}\nmiss = {miss}")
+        for j, comp in enumerate(plan.components):
+            # A component enters like a category; an optional one without data is left out.
+            out += _tpl(
+                f"""
+                kc = K[{j}]
+                s{n_cat + j} = kc[{RAW}]
+                if not ({comp.optional!r} and kc[{RAW}] is None):
+                    app = app + kc[{APPLICABLE}]
+                    miss = miss + kc[{MISSING}]
+                """
+            )
+            for k, sev in enumerate(comp.plan.severities):
+                if sev in self.sev_index:
+                    out += _tpl(f"C[{self.sev_index[sev]}] += kc[{COUNTS}][{k}]")
+            parts.append(f"s{n_cat + j}")
+        out += self.overall(parts)
+        rounder = self.rounder()
+        out += _tpl(
+            f"cov = (app - miss) / app if app else 0.0\n"
+            f"sc = R(raw) if raw is not None else MISSING\n"
+            f"cs = ({''.join(f'R(s{i}) if s{i} is not None else MISSING, ' for i in range(n_cat))})",
+            R=rounder,
+            MISSING=self.helper("MISSING"),
+        )
+        out += self.choose("grade", plan.grades, insufficient=True)
+        out += self.choose("verdict", plan.verdicts, insufficient=False)
+        ret = [
+            "sc if raw is not None else None",
+            "grade",
+            "verdict",
+            "cov",
+            "(" + "".join(f"cs[{i}] if cs[{i}] is not MISSING else None, " for i in range(n_cat)) + ")",
+            "C",
+            "app",
+            "miss",
+            "raw",
+        ]
+        if self.mode == "fast":
+            ret += ["None"] * 5
+        else:
+            ret += ["F", "NA", "W", "TR" if self.mode == "trace" else "None", "(gi, vi, gv, vv)" if self.mode == "trace" else "None"]
+        out += _tpl(f"return ({', '.join(ret)},)", MISSING=self.helper("MISSING"))
+        return out
+
+    def overall(self, parts: list[str]) -> list[ast.stmt]:
+        method = self.plan.score_method
+        if method == "weighted_mean":
+            lines = ["num = 0\nden = 0"]
+            for part, weight in zip(parts, self.plan.int_weights, strict=True):
+                lines.append(f"if {part} is not None:\n    num = num + {weight} * {part}\n    den = den + {weight}")
+            lines.append("raw = num / den if den else None")
+            return _tpl("\n".join(lines))
+        lines = ["raw = None"]
+        for part in parts:
+            if method == "min":
+                lines.append(f"if {part} is not None and (raw is None or {part} < raw):\n    raw = {part}")
+            else:
+                lines.append(f"if {part} is not None:\n    raw = {part} if raw is None else raw + {part}")
+        return _tpl("\n".join(lines))
+
+    def choose(self, kind: str, items: tuple[OutcomePlan, ...], *, insufficient: bool) -> list[ast.stmt]:
+        """First match wins; a condition that reads missing data does not match."""
+        var, index, seen = kind, ("gi" if kind == "grade" else "vi"), ("gv" if kind == "grade" else "vv")
+        out = _tpl(f"{var} = None\n{index} = -1\n{seen} = None")
+        checks: list[ast.stmt] = []
+        for n, item in enumerate(items):
+            if item.when is None:
+                checks += _tpl(f"if {var} is None:\n    {var} = VALUE\n    {index} = {n}", VALUE=_c(item.value))
+                continue
+            strict = strict_reads(item.when.tree)
+            comp = self.compiler(strict)
+            test = self.missing_test(strict)
+            cond = comp.compile(item.when.tree)
+            record = (
+                _tpl(f"{seen} = VALUES", VALUES=self.outcome_values(item)) if self.mode == "trace" else []
+            )
+            checks += _tpl(
+                f"""
+                if {var} is None:
+                    try:
+                        if COND:
+                            {var} = VALUE
+                            {index} = {n}
+                            RECORD
+                    except h_Missing:
+                        pass
+                """,
+                COND=ast.BoolOp(ast.And(), [ast.UnaryOp(ast.Not(), test), cond]) if test is not None else cond,
+                VALUE=_c(item.value),
+                RECORD=record or [ast.Pass()],
+                h_Missing=self.helper("Missing"),
+            )
+        if insufficient:
+            out += _tpl(
+                f"if raw is None or cov < {self.plan.min_coverage!r}:\n    {var} = INSUFFICIENT\nelse:\n    CHECKS",
+                INSUFFICIENT=_c(INSUFFICIENT),
+                CHECKS=checks or [ast.Pass()],
+            )
+        else:
+            out += checks
+        return out
+
+    def outcome_values(self, item: OutcomePlan) -> ast.expr:
+        pairs = []
+        for ref in item.reads:
+            label = ref[1] if ref[0] != "derived" else f"derived.{ref[1]}"
+            pairs.append(ast.Tuple([_c(label), self.load(ref)], ast.Load()))
+        return ast.Call(self.helper("values"), pairs, [])  # type: ignore[arg-type]
+
+    row_messages: list[tuple[int, Any]]
+
+
+_RAISING_CALLS = frozenset({"argmin", "argmax", "interp"})
+
+
+def _may_raise(node: TNode, guarded: set[Ref]) -> bool:
+    """Whether evaluating the expression may raise Missing or Undefined (so it needs a try)."""
+    ref = ref_of(node)
+    if ref is not None:
+        return ref not in guarded and _may_be_missing(ref)
+    if isinstance(node, TBinary) and node.op in ("/", "//", "%", "**"):
+        return True
+    if isinstance(node, TItem):
+        return True
+    if isinstance(node, TCall) and (
+        node.func in _RAISING_CALLS or (node.func in ("min", "max") and len(node.args) == 1)
+    ):
+        return True
+    if isinstance(node, TPresent):
+        return False
+    if isinstance(node, TValueOr):
+        return _may_raise(node.default, guarded)
+    return any(_may_raise(child, guarded) for child in children(node))
+
+
+def _body_may_raise(plan: RulePlan, guarded: set[Ref]) -> bool:
+    checked: list[Checked | float | dict[str, float] | None] = [
+        plan.require, plan.points, plan.scale_of, plan.defects_where, plan.defects_points,
+    ]
+    for row in plan.rows:
+        checked += [row.when, row.points]
+    return any(isinstance(c, Checked) and _may_raise(c.tree, guarded) for c in checked)
+
+
+def _negate(expr: ast.expr) -> ast.expr:
+    """`not expr`, without a double negation."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
+        return expr.operand
+    return ast.UnaryOp(ast.Not(), expr)
+
+
+def _may_be_missing(ref: Ref) -> bool:
+    """Record fields, derived values, scores and category scores may be absent; counts may not."""
+    kind, key = ref
+    if kind != "context":
+        return True
+    return key == "score" or key.endswith(".score")
+
+
+class _EmptyDict(dict[str, Any]):
+    """An empty mapping that compares equal only to itself (so constants do not merge with it)."""
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def _replace_outcome(stmt: ast.stmt) -> ast.stmt:
+    """In a 'sum'/'max' table, the finding's outcome is 'fail' when a severity matched, else 'points'."""
+
+    class Swap(ast.NodeTransformer):
+        def visit_Constant(self, node: ast.Constant) -> Any:
+            if node.value == "fail":
+                return ast.IfExp(
+                    ast.Compare(_name("s"), [ast.GtE()], [_c(0)]), _c("fail"), _c("points")
+                )
+            return node
+
+    result = Swap().visit(stmt)
+    assert isinstance(result, ast.stmt)
+    return result
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A compiled scoring function and the message slots it expects."""
+
+    function: ScoreFunction
+    message_slots: tuple[tuple[int, Any], ...]
+    """(slot, text) for row messages; rule slots are the rules' own messages."""
+    source: ast.Module
+
+
+def compile_plan(
+    plan: Plan, mode: Mode, inputs: dict[str, tuple[InputSpec, tuple[str, ...]]]
+) -> Compiled:
+    """Build, compile and instantiate the scoring function of `plan` for `mode`.
+
+    `inputs` are every input the function checks (the standard's and its components').
+    """
+    gen = _Gen(plan, mode, inputs)
+    gen.row_messages = []
+    module = gen.build()
+    code = compile(module, f"<qualityscore {plan.id}@{plan.version} {mode}>", "exec")
+    make_code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == "make")
+    # The generated code sees no builtins but the plain types its input checks name.
+    safe = {t.__name__: t for t in (dict, list, str, int, float, bool)}
+    make = types.FunctionType(make_code, {"__builtins__": safe})
+    function = make(*gen.closure.values())
+    return Compiled(function, tuple(gen.row_messages), module)
+
