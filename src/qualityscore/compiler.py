@@ -14,7 +14,6 @@ All modes do the same arithmetic in the same order, so they give the same score 
 from __future__ import annotations
 
 import ast
-import copy
 import datetime as dt
 import textwrap
 import types
@@ -23,13 +22,21 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from qualityscore.expr import runtime
-from qualityscore.expr.check import Checked
-from qualityscore.expr.check import TBinary, TCall, TGet, TItem, TLocal, TNode, TPresent, TValueOr
+from qualityscore.expr.check import (
+    Checked,
+    TBinary,
+    TCall,
+    TGet,
+    TItem,
+    TLocal,
+    TNode,
+    TPresent,
+    TValueOr,
+)
 from qualityscore.expr.compile import ExprCompiler, Ref, children, ref_of, strict_reads
 from qualityscore.plan import OutcomePlan, Plan, RulePlan
 from qualityscore.rating import Finding
-from qualityscore.standard.spec import InputSpec
-from qualityscore.standard.spec import INSUFFICIENT
+from qualityscore.standard.spec import INSUFFICIENT, InputSpec
 
 Mode = Literal["fast", "findings", "trace"]
 
@@ -37,7 +44,9 @@ Mode = Literal["fast", "findings", "trace"]
 SCORE, GRADE, VERDICT, COVERAGE, CATEGORIES, COUNTS, APPLICABLE, MISSING, RAW = range(9)
 FINDINGS, NOT_ASSESSED, WARNINGS, TRACE, DECISION = range(9, 14)
 
-ScoreFunction = Callable[[dict[str, Any], tuple[str, ...] | None, tuple[Any, ...] | None], tuple[Any, ...]]
+ScoreFunction = Callable[
+    [dict[str, Any], tuple[str, ...] | None, tuple[Any, ...] | None], tuple[Any, ...]
+]
 
 
 def _defect_message(prefix: str, d: dict[str, Any]) -> str:
@@ -68,9 +77,28 @@ def _values(*pairs: tuple[str, Any]) -> dict[str, Any]:
 _HELPERS: dict[str, Any] = {
     name: getattr(runtime, name)
     for name in (
-        "miss", "div", "floordiv", "mod", "power", "min_of", "max_of", "count", "argmin",
-        "argmax", "clamp", "interp", "days_between", "years_between", "startswith", "endswith",
-        "round_half_up", "round_to_int", "floor_int", "ceil_int", "item", "or_default",
+        "miss",
+        "div",
+        "floordiv",
+        "mod",
+        "power",
+        "min_of",
+        "max_of",
+        "count",
+        "argmin",
+        "argmax",
+        "clamp",
+        "interp",
+        "days_between",
+        "years_between",
+        "startswith",
+        "endswith",
+        "round_half_up",
+        "round_to_int",
+        "floor_int",
+        "ceil_int",
+        "item",
+        "or_default",
     )
 }
 _HELPERS.update(
@@ -246,7 +274,9 @@ class _Gen:
             rest = parts[2]
             if rest == "findings":
                 counts = ast.Subscript(comp, _c(COUNTS), ast.Load())
-                return self.count_expr(counts, self.plan.components[index].plan.severities, parts[3])
+                return self.count_expr(
+                    counts, self.plan.components[index].plan.severities, parts[3]
+                )
             slot = {"score": SCORE, "grade": GRADE, "verdict": VERDICT, "coverage": COVERAGE}[rest]
             value = ast.Subscript(comp, _c(slot), ast.Load())
             if rest == "score":  # a component that was not assessed has no score
@@ -264,7 +294,9 @@ class _Gen:
         return ast.Subscript(counts, _c(list(severities).index(name)), ast.Load())
 
     def compiler(self, guarded: set[Ref], locals_: dict[str, str] | None = None) -> ExprCompiler:
-        return ExprCompiler(self.load, self.helper, self.const, locals_, guarded, lambda: self.fresh("g"))
+        return ExprCompiler(
+            self.load, self.helper, self.const, locals_, guarded, lambda: self.fresh("g")
+        )
 
     def missing_test(self, refs: set[Ref]) -> ast.expr | None:
         """`fA is MISSING or fB is MISSING` for the refs that can be missing, or None."""
@@ -285,7 +317,9 @@ class _Gen:
             _Rule(
                 r,
                 self.categories.index(r.category),
-                -1.0 if plan.categories[self.categories.index(r.category)].mode == "deduct" else 1.0,
+                -1.0
+                if plan.categories[self.categories.index(r.category)].mode == "deduct"
+                else 1.0,
                 0,
             )
             for r in plan.rules
@@ -378,7 +412,9 @@ class _Gen:
             out += self.check_input(ident, spec, severities)
         return out
 
-    def check_input(self, ident: str, spec: InputSpec, severities: tuple[str, ...]) -> list[ast.stmt]:
+    def check_input(
+        self, ident: str, spec: InputSpec, severities: tuple[str, ...]
+    ) -> list[ast.stmt]:
         unusual = self.helper("Unusual")
         checks = self.check_value(ident, spec.type, spec, severities)
         if spec.required:
@@ -407,15 +443,19 @@ class _Gen:
         lo = getattr(spec, "min", None)
         hi = getattr(spec, "max", None)
         if kind == "number":
-            out = _tpl(f"if {ident}.__class__ is not float:\n    {ident} = h_to_float({ident})",
-                       h_to_float=self.helper("to_float"))
+            out = _tpl(
+                f"if {ident}.__class__ is not float:\n    {ident} = h_to_float({ident})",
+                h_to_float=self.helper("to_float"),
+            )
             return out + self.range_check(ident, lo, hi, finite=True)
         if kind == "integer":
             out = _tpl(f"if {ident}.__class__ is not int:\n    raise h_Unusual", h_Unusual=unusual)
             return out + self.range_check(ident, lo, hi, finite=False)
         if kind in ("text", "boolean"):
             cls = "str" if kind == "text" else "bool"
-            return _tpl(f"if {ident}.__class__ is not {cls}:\n    raise h_Unusual", h_Unusual=unusual)
+            return _tpl(
+                f"if {ident}.__class__ is not {cls}:\n    raise h_Unusual", h_Unusual=unusual
+            )
         if kind == "enum":
             return _tpl(
                 f"if {ident}.__class__ is not str or {ident} not in VALUES:\n    raise h_Unusual",
@@ -430,7 +470,9 @@ class _Gen:
             )
         return self.check_defects(ident, spec, severities)
 
-    def range_check(self, ident: str, lo: float | None, hi: float | None, *, finite: bool) -> list[ast.stmt]:
+    def range_check(
+        self, ident: str, lo: float | None, hi: float | None, *, finite: bool
+    ) -> list[ast.stmt]:
         unusual = self.helper("Unusual")
         if lo is not None and hi is not None:
             test = f"not ({lo!r} <= {ident} <= {hi!r})"
@@ -444,7 +486,9 @@ class _Gen:
             return []
         return _tpl(f"if {test}:\n    raise h_Unusual", h_Unusual=unusual)
 
-    def check_defects(self, ident: str, spec: InputSpec, severities: tuple[str, ...]) -> list[ast.stmt]:
+    def check_defects(
+        self, ident: str, spec: InputSpec, severities: tuple[str, ...]
+    ) -> list[ast.stmt]:
         unusual = self.helper("Unusual")
         d = self.fresh("d")
         lines = [
@@ -467,11 +511,21 @@ class _Gen:
             if kind == "number" or kind == "date":
                 # a normalised value would have to be written back: leave those to the validator
                 check = _tpl(
-                    f"if {value}.__class__ is not float:\n    raise h_Unusual" if kind == "number"
+                    f"if {value}.__class__ is not float:\n    raise h_Unusual"
+                    if kind == "number"
                     else f"if {value}.__class__ is not h_date:\n    raise h_Unusual",
                     h_Unusual=unusual,
                     h_date=self.helper("date"),
-                ) + (self.range_check(value, getattr(field_spec, "min", None), getattr(field_spec, "max", None), finite=True) if kind == "number" else [])
+                ) + (
+                    self.range_check(
+                        value,
+                        getattr(field_spec, "min", None),
+                        getattr(field_spec, "max", None),
+                        finite=True,
+                    )
+                    if kind == "number"
+                    else []
+                )
             loop.body += _tpl(
                 f"{value} = {d}.get(KEY, h_MISSING)\nif {value} is not h_MISSING:\n    CHECK\nelse:\n    ABSENT",
                 KEY=_c(name),
@@ -595,18 +649,31 @@ class _Gen:
         if self.mode != "fast":
             out += _tpl("NA.append(ID)", ID=_c(rule.plan.id))
         if self.mode == "trace":
-            out += self.trace(rule, "not_assessed", None, _c(0.0), self.values(rule.plan, set()))
+            out += self.trace(
+                rule,
+                "not_assessed",
+                None,
+                _c(0.0),
+                self.values(rule.plan, set(), with_missing=True),
+            )
         return out
 
     def warn_undefined(self, plan: RulePlan) -> list[ast.stmt]:
         if self.mode == "fast":
             return []
         return _tpl(
-            "if e.args:\n    W.append(PREFIX + e.args[0])", PREFIX=_c(f"rule '{plan.id}' not assessed: ")
+            "if e.args:\n    W.append(PREFIX + e.args[0])",
+            PREFIX=_c(f"rule '{plan.id}' not assessed: "),
         )
 
     def trace(
-        self, rule: _Rule, outcome: str | ast.expr, severity: ast.expr | None, points: ast.expr, values: ast.expr, message: ast.expr | None = None
+        self,
+        rule: _Rule,
+        outcome: str | ast.expr,
+        severity: ast.expr | None,
+        points: ast.expr,
+        values: ast.expr,
+        message: ast.expr | None = None,
     ) -> list[ast.stmt]:
         if self.mode != "trace":
             return []
@@ -623,15 +690,21 @@ class _Gen:
     def msg(self, slot: int) -> ast.expr:
         return ast.Subscript(_name("T"), _c(slot), ast.Load())
 
-    def values(self, plan: RulePlan, guarded: set[Ref]) -> ast.expr:
-        """The values a rule read, for its finding: `{path: value}` without absent ones."""
+    def values(self, plan: RulePlan, guarded: set[Ref], *, with_missing: bool = False) -> ast.expr:
+        """The values a rule read, for its finding: `{path: value}` without absent ones.
+
+        With `with_missing` (for explaining a rule that was not assessed) absent values are kept,
+        as MISSING, so that the explanation can say which one was lacking.
+        """
         refs = [ref for ref in plan.reads if ref[0] != "context"]
-        if plan.kind == "defects":
+        if plan.kind == "defects" and not with_missing:
             refs = [ref for ref in refs if ref != ("field", plan.defects_of)]
         keys = [_c(self.ref_label(ref)) for ref in refs]
-        if all(ref in guarded for ref in refs):
+        if with_missing or all(ref in guarded for ref in refs):
             return ast.Dict(keys, [self.load(ref) for ref in refs])  # type: ignore[arg-type]
-        pairs = [ast.Tuple([k, self.load(ref)], ast.Load()) for k, ref in zip(keys, refs, strict=True)]
+        pairs = [
+            ast.Tuple([k, self.load(ref)], ast.Load()) for k, ref in zip(keys, refs, strict=True)
+        ]
         return ast.Call(self.helper("values"), pairs, [])  # type: ignore[arg-type]
 
     @staticmethod
@@ -664,7 +737,9 @@ class _Gen:
             signed: ast.expr
             if isinstance(points, ast.Constant):
                 reported: ast.expr = _c(
-                    runtime.round_value(rule.sign * points.value, self.plan.places, self.plan.rounding)
+                    runtime.round_value(
+                        rule.sign * points.value, self.plan.places, self.plan.rounding
+                    )
                 )
                 signed = _c(rule.sign * points.value + 0.0)
             else:
@@ -746,8 +821,10 @@ class _Gen:
     def scale(self, points: tuple[tuple[float, float], ...]) -> list[ast.stmt]:
         """Piecewise-linear, clamped: `p` from `x`, each segment computed from its zero end."""
         (x_first, p_first), (x_last, p_last) = points[0], points[-1]
-        branches = [(ast.Compare(_name("x"), [ast.LtE()], [_c(x_first)]), _c(p_first)),
-                    (ast.Compare(_name("x"), [ast.GtE()], [_c(x_last)]), _c(p_last))]
+        branches = [
+            (ast.Compare(_name("x"), [ast.LtE()], [_c(x_first)]), _c(p_first)),
+            (ast.Compare(_name("x"), [ast.GtE()], [_c(x_last)]), _c(p_last)),
+        ]
         segments = list(zip(points, points[1:], strict=False))
         for n, ((x0, y0), (x1, y1)) in enumerate(segments):
             value = self.segment(x0, y0, x1, y1)
@@ -791,8 +868,11 @@ class _Gen:
                 if row.severity:
                     apply += apply_inner
                 else:
-                    apply += _tpl("if p != 0:\n    APPLY\nelse:\n    PASSED", APPLY=apply_inner,
-                                  PASSED=self.passed(rule, guarded) or [ast.Pass()])
+                    apply += _tpl(
+                        "if p != 0:\n    APPLY\nelse:\n    PASSED",
+                        APPLY=apply_inner,
+                        PASSED=self.passed(rule, guarded) or [ast.Pass()],
+                    )
                 chain = [ast.If(comp.compile(row.when.tree), apply, chain)]
             return chain
         # 'sum' and 'max': evaluate every row, then apply once.
@@ -814,13 +894,15 @@ class _Gen:
         sev_name = ast.Subscript(self.const(self.plan.severities), _name("s"), ast.Load())
         sev_expr = ast.IfExp(ast.Compare(_name("s"), [ast.GtE()], [_c(0)]), sev_name, _c(None))
         row_msgs = self.const(tuple(slots))
-        message = ast.Subscript(_name("T"), ast.Subscript(row_msgs, _name("hit"), ast.Load()), ast.Load())
-        outcome_apply = self.apply(rule, _name("p"), _name("sevname"), "fail", guarded, message, count_severity=False)
+        message = ast.Subscript(
+            _name("T"), ast.Subscript(row_msgs, _name("hit"), ast.Load()), ast.Load()
+        )
+        outcome_apply = self.apply(
+            rule, _name("p"), _name("sevname"), "fail", guarded, message, count_severity=False
+        )
         if self.mode != "fast":
             # the outcome is 'points' when no matched row carries a severity
-            outcome_apply = [
-                _replace_outcome(stmt) for stmt in outcome_apply
-            ]
+            outcome_apply = [_replace_outcome(stmt) for stmt in outcome_apply]
         out += _tpl(
             """
             if hit >= 0 and (p != 0 or s >= 0):
@@ -917,7 +999,10 @@ class _Gen:
             SIGNED=signed,
             MSG=message,
             VALUES=values,
-            TRACE=self.trace(rule, "defect", severity, ast.Call(self.rounder(), [signed], []), values, message) or [ast.Pass()],
+            TRACE=self.trace(
+                rule, "defect", severity, ast.Call(self.rounder(), [signed], []), values, message
+            )
+            or [ast.Pass()],
         )
         return [
             *loop,
@@ -978,7 +1063,9 @@ class _Gen:
             "grade",
             "verdict",
             "cov",
-            "(" + "".join(f"cs[{i}] if cs[{i}] is not MISSING else None, " for i in range(n_cat)) + ")",
+            "("
+            + "".join(f"cs[{i}] if cs[{i}] is not MISSING else None, " for i in range(n_cat))
+            + ")",
             "C",
             "app",
             "miss",
@@ -987,7 +1074,13 @@ class _Gen:
         if self.mode == "fast":
             ret += ["None"] * 5
         else:
-            ret += ["F", "NA", "W", "TR" if self.mode == "trace" else "None", "(gi, vi, gv, vv)" if self.mode == "trace" else "None"]
+            ret += [
+                "F",
+                "NA",
+                "W",
+                "TR" if self.mode == "trace" else "None",
+                "(gi, vi, gv, vv)" if self.mode == "trace" else "None",
+            ]
         out += _tpl(f"return ({', '.join(ret)},)", MISSING=self.helper("MISSING"))
         return out
 
@@ -996,32 +1089,48 @@ class _Gen:
         if method == "weighted_mean":
             lines = ["num = 0\nden = 0"]
             for part, weight in zip(parts, self.plan.int_weights, strict=True):
-                lines.append(f"if {part} is not None:\n    num = num + {weight} * {part}\n    den = den + {weight}")
+                lines.append(
+                    f"if {part} is not None:\n    num = num + {weight} * {part}\n    den = den + {weight}"
+                )
             lines.append("raw = num / den if den else None")
             return _tpl("\n".join(lines))
         lines = ["raw = None"]
         for part in parts:
             if method == "min":
-                lines.append(f"if {part} is not None and (raw is None or {part} < raw):\n    raw = {part}")
+                lines.append(
+                    f"if {part} is not None and (raw is None or {part} < raw):\n    raw = {part}"
+                )
             else:
-                lines.append(f"if {part} is not None:\n    raw = {part} if raw is None else raw + {part}")
+                lines.append(
+                    f"if {part} is not None:\n    raw = {part} if raw is None else raw + {part}"
+                )
         return _tpl("\n".join(lines))
 
-    def choose(self, kind: str, items: tuple[OutcomePlan, ...], *, insufficient: bool) -> list[ast.stmt]:
+    def choose(
+        self, kind: str, items: tuple[OutcomePlan, ...], *, insufficient: bool
+    ) -> list[ast.stmt]:
         """First match wins; a condition that reads missing data does not match."""
-        var, index, seen = kind, ("gi" if kind == "grade" else "vi"), ("gv" if kind == "grade" else "vv")
+        var, index, seen = (
+            kind,
+            ("gi" if kind == "grade" else "vi"),
+            ("gv" if kind == "grade" else "vv"),
+        )
         out = _tpl(f"{var} = None\n{index} = -1\n{seen} = None")
         checks: list[ast.stmt] = []
         for n, item in enumerate(items):
             if item.when is None:
-                checks += _tpl(f"if {var} is None:\n    {var} = VALUE\n    {index} = {n}", VALUE=_c(item.value))
+                checks += _tpl(
+                    f"if {var} is None:\n    {var} = VALUE\n    {index} = {n}", VALUE=_c(item.value)
+                )
                 continue
             strict = strict_reads(item.when.tree)
             comp = self.compiler(strict)
             test = self.missing_test(strict)
             cond = comp.compile(item.when.tree)
             record = (
-                _tpl(f"{seen} = VALUES", VALUES=self.outcome_values(item)) if self.mode == "trace" else []
+                _tpl(f"{seen} = VALUES", VALUES=self.outcome_values(item))
+                if self.mode == "trace"
+                else []
             )
             checks += _tpl(
                 f"""
@@ -1034,7 +1143,9 @@ class _Gen:
                     except h_Missing:
                         pass
                 """,
-                COND=ast.BoolOp(ast.And(), [ast.UnaryOp(ast.Not(), test), cond]) if test is not None else cond,
+                COND=ast.BoolOp(ast.And(), [ast.UnaryOp(ast.Not(), test), cond])
+                if test is not None
+                else cond,
                 VALUE=_c(item.value),
                 RECORD=record or [ast.Pass()],
                 h_Missing=self.helper("Missing"),
@@ -1084,7 +1195,11 @@ def _may_raise(node: TNode, guarded: set[Ref]) -> bool:
 
 def _body_may_raise(plan: RulePlan, guarded: set[Ref]) -> bool:
     checked: list[Checked | float | dict[str, float] | None] = [
-        plan.require, plan.points, plan.scale_of, plan.defects_where, plan.defects_points,
+        plan.require,
+        plan.points,
+        plan.scale_of,
+        plan.defects_where,
+        plan.defects_points,
     ]
     for row in plan.rows:
         checked += [row.when, row.points]
@@ -1153,10 +1268,11 @@ def compile_plan(
     gen.row_messages = []
     module = gen.build()
     code = compile(module, f"<qualityscore {plan.id}@{plan.version} {mode}>", "exec")
-    make_code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == "make")
+    make_code = next(
+        c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == "make"
+    )
     # The generated code sees no builtins but the plain types its input checks name.
     safe = {t.__name__: t for t in (dict, list, str, int, float, bool)}
     make = types.FunctionType(make_code, {"__builtins__": safe})
     function = make(*gen.closure.values())
     return Compiled(function, tuple(gen.row_messages), module)
-

@@ -125,6 +125,9 @@ class RecordError(QualityScoreError):
         where = f" at {self.field}" if self.field else ""
         return f"{self.record}{where}: {self.code}: {self.message}"
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable, for batches scored by worker processes
+        return (_record_error, (self.code, self.message, self.record, self.field, self.hint))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "record": self.record,
@@ -140,3 +143,9 @@ class InputFileError(QualityScoreError):
 
 class LockError(QualityScoreError):
     """A standard in use does not have the fingerprint the lock file requires."""
+
+
+def _record_error(
+    code: str, message: str, record: str, field: str | None, hint: str | None
+) -> RecordError:
+    return RecordError(code, message, record=record, field=field, hint=hint)

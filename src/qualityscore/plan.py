@@ -33,9 +33,11 @@ from qualityscore.source import Span
 from qualityscore.standard import spec as s
 from qualityscore.standard.resolve import Resolved
 from qualityscore.suggest import did_you_mean, one_of
-from qualityscore.yamlio import LocDict, Located, value_span
+from qualityscore.yamlio import Located, LocDict, value_span
 
-RESERVED = frozenset({"score", "coverage", "grade", "findings", "categories", "components", "defect"})
+RESERVED = frozenset(
+    {"score", "coverage", "grade", "findings", "categories", "components", "defect"}
+)
 """Names of the rating context; no input or derived value may start with them."""
 
 Text = Mapping[str, str]
@@ -118,6 +120,10 @@ class Plan:
     min_coverage: float
     int_weights: tuple[int, ...] = field(default=())
     """Category then component weights as integers (weights x 10^k), for exact weighted means."""
+    grade_order: tuple[str, ...] = field(default=())
+    """The grades from best to worst."""
+    warnings: tuple[Diagnostic, ...] = field(default=())
+    """Problems that do not stop the standard from working (`qualityscore check` shows them)."""
 
     @property
     def id(self) -> str:
@@ -227,7 +233,10 @@ class _Checker:
         rating_scope = scope.with_context(context)
         grades = self.outcomes("grade", r.rating.grades, rating_scope)
         verdict_scope = rating_scope.with_context(
-            {**context, "grade": EnumT(tuple(dict.fromkeys([g.value for g in grades] + [s.INSUFFICIENT])))}
+            {
+                **context,
+                "grade": EnumT(tuple(dict.fromkeys([g.value for g in grades] + [s.INSUFFICIENT]))),
+            }
         )
         verdicts = self.outcomes("verdict", r.rating.verdicts, verdict_scope)
         weights = self.weights(categories)
@@ -250,6 +259,8 @@ class _Checker:
             verdicts=verdicts,
             min_coverage=r.rating.min_coverage,
             int_weights=weights,
+            grade_order=self.grade_order(grades),
+            warnings=tuple(p for p in self.problems if p.severity == "warning"),
         )
 
     def inputs(self) -> dict[str, Type]:
@@ -296,7 +307,9 @@ class _Checker:
 
     def input_spec(self, path: str, spec: s.InputSpec) -> None:
         def bad(key: str, message: str, hint: str | None = None) -> None:
-            self.report("invalid-input", f"input '{path}': {message}", spec.span(key, of_key=True), hint)
+            self.report(
+                "invalid-input", f"input '{path}': {message}", spec.span(key, of_key=True), hint
+            )
 
         if spec.type == "enum" and not spec.values:
             bad("type", "an enum needs 'values'", "add values: [A, B, C]")
@@ -350,7 +363,9 @@ class _Checker:
                 self.report(
                     "reserved-name",
                     f"the derived value '{name}' has the name of an input or of the rating context",
-                    self._origin_of("derived", name).key_span if self._origin_of("derived", name) else None,  # type: ignore[union-attr]
+                    self._origin_of("derived", name).key_span
+                    if self._origin_of("derived", name)
+                    else None,  # type: ignore[union-attr]
                     "rename it",
                 )
             located = spec.located("value") or self._origin_of("derived", name)
@@ -445,7 +460,9 @@ class _Checker:
                 rule.span("category"),
                 did_you_mean(rule.category, names) or f"the categories are {one_of(names)}",
             )
-        kinds = [k for k in ("require", "scale", "table", "defects") if getattr(rule, k) is not None]
+        kinds = [
+            k for k in ("require", "scale", "table", "defects") if getattr(rule, k) is not None
+        ]
         if len(kinds) > 1:
             self.report(
                 "invalid-rule",
@@ -470,7 +487,9 @@ class _Checker:
                 "move the points into the " + kind,
             )
         if rule.hit is not None and kind != "table":
-            self.report("invalid-rule", "'hit' applies to table rules only", rule.span("hit", of_key=True))
+            self.report(
+                "invalid-rule", "'hit' applies to table rules only", rule.span("hit", of_key=True)
+            )
         self.severity(rule, "severity", rule.severity)
         if kind == "defects" and rule.severity is not None:
             self.report(
@@ -488,10 +507,16 @@ class _Checker:
         plan: dict[str, Any] = {}
         if kind == "require":
             assert rule.require is not None
-            plan["require"] = self.expression(rule, "require", rule.require, scope, BOOLEAN, f"the 'require' of {label}")
-            plan["points"] = self.number_or_expression(rule, "points", rule.points, scope, f"the points of {label}")
+            plan["require"] = self.expression(
+                rule, "require", rule.require, scope, BOOLEAN, f"the 'require' of {label}"
+            )
+            plan["points"] = self.number_or_expression(
+                rule, "points", rule.points, scope, f"the points of {label}"
+            )
         elif kind == "points":
-            plan["points"] = self.number_or_expression(rule, "points", rule.points, scope, f"the points of {label}")
+            plan["points"] = self.number_or_expression(
+                rule, "points", rule.points, scope, f"the points of {label}"
+            )
         elif kind == "scale":
             assert rule.scale is not None
             plan.update(self.scale(rule, rule.scale, scope, label))
@@ -527,7 +552,9 @@ class _Checker:
                 did_you_mean(value, self.r.severities),
             )
 
-    def scale(self, rule: s.RuleSpec, scale: s.ScaleSpec, scope: Scope, label: str) -> dict[str, Any]:
+    def scale(
+        self, rule: s.RuleSpec, scale: s.ScaleSpec, scope: Scope, label: str
+    ) -> dict[str, Any]:
         of = self.expression(scale, "of", scale.of, scope, NUMBER, f"the scale of {label}")
         points = tuple((float(x), float(p)) for x, p in scale.points)
         for (x0, _), (x1, _) in zip(points, points[1:], strict=False):
@@ -541,17 +568,23 @@ class _Checker:
                 )
                 break
         if not all(math.isfinite(v) for pair in points for v in pair):
-            self.report("invalid-value", "scale points must be finite numbers", scale.span("points"))
+            self.report(
+                "invalid-value", "scale points must be finite numbers", scale.span("points")
+            )
         return {"scale_of": of, "scale_points": points}
 
     def row(self, row: s.TableRowSpec, scope: Scope, label: str) -> RowPlan | None:
         when = self.expression(row, "when", row.when, scope, BOOLEAN, f"a row of {label}")
         self.severity(row, "severity", row.severity)
-        points = self.number_or_expression(row, "points", row.points, scope, f"the points of a row of {label}")
+        points = self.number_or_expression(
+            row, "points", row.points, scope, f"the points of a row of {label}"
+        )
         assert when is not None or self.error_count() > 0
         return RowPlan(when, row.severity, points, row.message)  # type: ignore[arg-type]
 
-    def defects(self, rule: s.RuleSpec, spec: s.DefectsSpec, scope: Scope, label: str) -> dict[str, Any]:
+    def defects(
+        self, rule: s.RuleSpec, spec: s.DefectsSpec, scope: Scope, label: str
+    ) -> dict[str, Any]:
         source_type = scope.fields.get(spec.of)
         if not isinstance(source_type, ListT) or not isinstance(source_type.item, RecordT):
             self.report(
@@ -579,7 +612,9 @@ class _Checker:
                     )
             points = {sev: float(spec.points.get(sev, 0.0)) for sev in self.r.severities}
         else:
-            points = self.number_or_expression(spec, "points", spec.points, inner, f"the points of {label}")
+            points = self.number_or_expression(
+                spec, "points", spec.points, inner, f"the points of {label}"
+            )
         out: dict[str, Any] = {"defects_of": spec.of, "defects_points": points, "cap": spec.cap}
         if spec.where is not None:
             out["defects_where"] = where
@@ -603,7 +638,9 @@ class _Checker:
                 )
             seen[rule.id] = rule
 
-    def unused_categories(self, categories: tuple[CategoryPlan, ...], rules: tuple[RulePlan, ...]) -> None:
+    def unused_categories(
+        self, categories: tuple[CategoryPlan, ...], rules: tuple[RulePlan, ...]
+    ) -> None:
         used = {r.category for r in self.r.rules}
         for c in categories:
             if c.name not in used:
@@ -631,7 +668,9 @@ class _Checker:
             grades = tuple(dict.fromkeys([g.value for g in plan.grades] + [s.INSUFFICIENT]))
             context[f"{base}.grade"] = EnumT(grades)
             if plan.verdicts:
-                context[f"{base}.verdict"] = EnumT(tuple(dict.fromkeys(v.value for v in plan.verdicts)))
+                context[f"{base}.verdict"] = EnumT(
+                    tuple(dict.fromkeys(v.value for v in plan.verdicts))
+                )
             context[f"{base}.findings.total"] = INTEGER
             for sev in plan.severities:
                 context[f"{base}.findings.{sev}"] = INTEGER
@@ -665,10 +704,12 @@ class _Checker:
                     f"{kind}s-unreachable",
                     f"the {kind} '{value}' has no 'when', so the {kind}s after it can never apply",
                     item.span(kind),
-                    f"move it to the end of the list, or give it a condition",
+                    "move it to the end of the list, or give it a condition",
                 )
             checked = (
-                self.expression(item, "when", item.when, scope, BOOLEAN, f"the condition of {kind} '{value}'")
+                self.expression(
+                    item, "when", item.when, scope, BOOLEAN, f"the condition of {kind} '{value}'"
+                )
                 if item.when is not None
                 else None
             )
@@ -683,6 +724,20 @@ class _Checker:
                 f"end the list with a {kind} without 'when', e.g. {{{kind}: {'F' if kind == 'grade' else 'pass'}}}",
             )
         return tuple(out)
+
+    def grade_order(self, grades: tuple[OutcomePlan, ...]) -> tuple[str, ...]:
+        listed = tuple(dict.fromkeys(g.value for g in grades))
+        order = self.r.rating.grade_order
+        if order is None:
+            return listed
+        if sorted(order) != sorted(listed) or len(set(order)) != len(order):
+            rating = self.r.spec.rating
+            self.report(
+                "invalid-value",
+                f"grade_order must list each grade once, best first: {', '.join(listed)}",
+                rating.span("grade_order") if rating else None,
+            )
+        return tuple(order)
 
     def effective(self) -> None:
         eff = self.r.effective
@@ -765,7 +820,9 @@ def default_problem(spec: s.InputSpec, severities: tuple[str, ...]) -> str | Non
     if not ok:
         return f"the default {value!r} is not a valid {t}"
     if t in ("number", "integer"):
-        if spec.min is not None and value < spec.min or spec.max is not None and value > spec.max:
+        if (spec.min is not None and value < spec.min) or (
+            spec.max is not None and value > spec.max
+        ):
             return f"the default {value!r} is outside [{spec.min}, {spec.max}]"
     return None
 
@@ -773,10 +830,3 @@ def default_problem(spec: s.InputSpec, severities: tuple[str, ...]) -> str | Non
 def build_plan(resolved: Resolved, components: tuple[ComponentPlan, ...] = ()) -> Plan:
     """Check a resolved standard; raises StandardError listing every problem."""
     return _Checker(resolved, components).run()
-
-
-def plan_warnings(resolved: Resolved, components: tuple[ComponentPlan, ...] = ()) -> list[Diagnostic]:
-    """The warnings (not errors) a valid standard gets, for `qualityscore check`."""
-    checker = _Checker(resolved, components)
-    checker.run()
-    return [p for p in checker.problems if p.severity == "warning"]

@@ -138,6 +138,24 @@ class Rating:
     warnings: tuple[str, ...] = ()
     components: Mapping[str, ComponentResult] = field(default_factory=lambda: _EMPTY)
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable, for batches scored by worker processes
+        return (
+            _rating,
+            (
+                self.record,
+                self.standard,
+                self.score,
+                self.grade,
+                self.verdict,
+                self.coverage,
+                dict(self.categories),
+                self.findings,
+                self.not_assessed,
+                self.warnings,
+                dict(self.components),
+            ),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The rating as the JSON contract of DESIGN §6 (plus `warnings`, and `components` if any)."""
         out: dict[str, Any] = {
@@ -155,3 +173,31 @@ class Rating:
         if self.components:
             out["components"] = {name: c.to_dict() for name, c in self.components.items()}
         return out
+
+
+def _rating(
+    record: str,
+    standard: StandardRef,
+    score: float | None,
+    grade: str | None,
+    verdict: str | None,
+    coverage: float,
+    categories: dict[str, CategoryScore],
+    findings: tuple[Finding, ...],
+    not_assessed: tuple[str, ...],
+    warnings: tuple[str, ...],
+    components: dict[str, ComponentResult],
+) -> Rating:
+    return Rating(
+        record,
+        standard,
+        score,
+        grade,
+        verdict,
+        coverage,
+        MappingProxyType(categories),
+        findings,
+        not_assessed,
+        warnings,
+        MappingProxyType(components),
+    )

@@ -47,7 +47,9 @@ class CompiledStandard:
         self._functions: dict[str, c.Compiled] = {}
         self._messages: dict[str, tuple[str, ...]] = {}
         self._scorers: dict[tuple[bool, str], Callable[[Any, str, Sequence[str]], Rating]] = {}
-        self._category_index = MappingProxyType({cat.name: i for i, cat in enumerate(plan.categories)})
+        self._category_index = MappingProxyType(
+            {cat.name: i for i, cat in enumerate(plan.categories)}
+        )
         self._category_info = tuple((cat.max, cat.weight) for cat in plan.categories)
 
     @cached_property
@@ -127,7 +129,11 @@ class CompiledStandard:
             ):
                 nested = comp.rating(record_id, comp_result)
                 results[name] = ComponentResult(
-                    comp.ref, nested.score, nested.grade, nested.verdict, nested.coverage,
+                    comp.ref,
+                    nested.score,
+                    nested.grade,
+                    nested.verdict,
+                    nested.coverage,
                     comp_plan.weight,
                 )
                 findings += tuple(
@@ -197,13 +203,17 @@ class CompiledStandard:
         return eff.from_ <= day and (eff.until is None or day <= eff.until)
 
 
-def compile_resolved(resolved: Resolved, cache: dict[str, CompiledStandard] | None = None) -> CompiledStandard:
+def compile_resolved(
+    resolved: Resolved, cache: dict[str, CompiledStandard] | None = None
+) -> CompiledStandard:
     """Check and compile one resolved standard (and its components); raises StandardError."""
     cache = cache if cache is not None else {}
     key = f"{resolved.ref}:{id(resolved)}"
     if key in cache:
         return cache[key]
-    components = [(comp.name, compile_resolved(comp.standard, cache)) for comp in resolved.components]
+    components = [
+        (comp.name, compile_resolved(comp.standard, cache)) for comp in resolved.components
+    ]
     plans = tuple(
         ComponentPlan(
             comp.name,
@@ -309,7 +319,9 @@ class RuleSet:
             f"{standards[-1].version}"
         ]
 
-    def standard_for(self, record: Any, record_id: str = "record") -> tuple[CompiledStandard, list[str]]:
+    def standard_for(
+        self, record: Any, record_id: str = "record"
+    ) -> tuple[CompiledStandard, list[str]]:
         if len(self._standards) == 1:
             return self._standards[0], []
         return self.select(_inspection_date(record, record_id))
@@ -351,7 +363,9 @@ class RuleSet:
 
         return score_stream(self, records, findings=findings, lang=lang, workers=workers)
 
-    def explain(self, record: RecordInput, *, lang: str = "en", record_id: str | None = None) -> Any:
+    def explain(
+        self, record: RecordInput, *, lang: str = "en", record_id: str | None = None
+    ) -> Any:
         """Every rule's outcome for one record, and what decided its grade and verdict."""
         from qualityscore.explain import explain
 

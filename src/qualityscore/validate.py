@@ -39,7 +39,11 @@ _DEFECT_FIELDS = ("code", "severity", "area", "description", "count")
 
 def _scalar_schema(kind: str, spec: Any) -> cs.CoreSchema:
     if kind == "number":
-        return cs.float_schema(strict=True, allow_inf_nan=False, ge=spec.min, le=spec.max) if isinstance(spec, InputSpec) else cs.float_schema(strict=True, allow_inf_nan=False)
+        return (
+            cs.float_schema(strict=True, allow_inf_nan=False, ge=spec.min, le=spec.max)
+            if isinstance(spec, InputSpec)
+            else cs.float_schema(strict=True, allow_inf_nan=False)
+        )
     if kind == "integer":
         lo = spec.min if isinstance(spec, InputSpec) else None
         hi = spec.max if isinstance(spec, InputSpec) else None
@@ -70,7 +74,9 @@ def _defects_schema(spec: InputSpec, severities: tuple[str, ...]) -> cs.CoreSche
         ),
     }
     for name, extra in (spec.fields or {}).items():
-        fields[name] = cs.typed_dict_field(_scalar_schema(extra.type, extra), required=extra.required)
+        fields[name] = cs.typed_dict_field(
+            _scalar_schema(extra.type, extra), required=extra.required
+        )
     return cs.list_schema(cs.typed_dict_schema(fields, extra_behavior="ignore"))
 
 

@@ -131,7 +131,9 @@ def _span(source: SourceText, node: Node) -> Span:
     start, end = node.start_mark, node.end_mark
     if end.line > start.line and node.tag in (_MAP, _SEQ):
         # a block collection: point at where it starts, not at all of it
-        return Span(source.name, start.line + 1, start.column + 1, start.line + 1, start.column + 2, source)
+        return Span(
+            source.name, start.line + 1, start.column + 1, start.line + 1, start.column + 2, source
+        )
     return Span(source.name, start.line + 1, start.column + 1, end.line + 1, end.column + 1, source)
 
 
@@ -351,10 +353,9 @@ def locate(root: Any, loc: tuple[int | str, ...]) -> tuple[Any, Located | None]:
     container = root
     found: Located | None = None
     for part in loc:
-        if isinstance(container, LocDict) and isinstance(part, str) and part in container.located:
-            found = container.located[part]
-            container = container[part]
-        elif (
+        if (
+            isinstance(container, LocDict) and isinstance(part, str) and part in container.located
+        ) or (
             isinstance(container, LocList)
             and isinstance(part, int)
             and 0 <= part < len(container.located)

@@ -273,7 +273,7 @@ class _Checker:
             if path in self.scope.fields:
                 return self.access(TField(self.scope.fields[path], path), chain[i + 1 :])
             if path not in self.groups:
-                return self.unknown(part_node, path)
+                raise self.unknown(part_node, path)
         path = ".".join(text_parts)
         leaves = sorted(
             f for f in [*self.scope.fields, *self.scope.context] if f.startswith(path + ".")
@@ -453,9 +453,7 @@ class _Checker:
             sources.append(source)
         return TCompare(BOOLEAN, operands[0], tuple(node.ops), tuple(operands[1:]))
 
-    def coerce_pair(
-        self, a: TNode, a_src: p.Expr, b: TNode, b_src: p.Expr
-    ) -> tuple[TNode, TNode]:
+    def coerce_pair(self, a: TNode, a_src: p.Expr, b: TNode, b_src: p.Expr) -> tuple[TNode, TNode]:
         """Dates against text literals, enum values against text literals."""
         a = self.coerce_literal(a, a_src, b.type)
         b = self.coerce_literal(b, b_src, a.type)
@@ -512,7 +510,7 @@ class _Checker:
                 r_src,
                 "type-mismatch",
                 f"'{op}' needs a list on its right, but this is {describe(right.type)}",
-                "write x in [\"M1\", \"N1\"]",
+                'write x in ["M1", "N1"]',
             )
         target = strip_optional(a.type)
         if isinstance(right, TList) and isinstance(r_src, p.ListLit):
@@ -579,7 +577,9 @@ class _Checker:
             iter_type = gen.iter.type
             assert isinstance(iter_type, ListT)
             return self.apply(fn.name, node, [gen.elt.type, iter_type.item], (gen,))
-        args = tuple(self.generator(a) if isinstance(a, p.Generator) else self.check(a) for a in node.args)
+        args = tuple(
+            self.generator(a) if isinstance(a, p.Generator) else self.check(a) for a in node.args
+        )
         if fn.name == "round" and len(args) == 2:
             places = args[1].value if isinstance(args[1], TConst) else None
             if not (isinstance(places, int) and 0 <= places <= 15):
@@ -593,7 +593,9 @@ class _Checker:
             result = FUNCTIONS[name].result(types)
         except ArgumentProblem as exc:
             where = node.args[exc.index] if 0 <= exc.index < len(node.args) else node
-            raise _fail(where, "type-mismatch", exc.message, f"usage: {FUNCTIONS[name].signature}") from None
+            raise _fail(
+                where, "type-mismatch", exc.message, f"usage: {FUNCTIONS[name].signature}"
+            ) from None
         return TCall(result, name, args)
 
     def generator(self, node: p.Generator) -> TGen:
@@ -614,14 +616,18 @@ class _Checker:
             )
         inner = _Checker(self.scope.with_locals(**{node.var: source.type.item}))
         elt = inner.check(node.elt)
-        cond = inner.boolean(node.cond, "the 'if' of a generator") if node.cond is not None else None
+        cond = (
+            inner.boolean(node.cond, "the 'if' of a generator") if node.cond is not None else None
+        )
         return TGen(ListT(elt.type), elt, node.var, source, cond)
 
     def special(self, name: str, node: p.Call) -> TNode:
         if name == "date":
             (arg,) = node.args
             if not (isinstance(arg, p.Const) and isinstance(arg.value, str)):
-                raise _fail(arg, "wrong-arguments", 'date() takes a date written out: date("2018-05-20")')
+                raise _fail(
+                    arg, "wrong-arguments", 'date() takes a date written out: date("2018-05-20")'
+                )
             return TConst(DATE, _parse_date(arg.value, arg))
         if name == "years_since":
             if self.scope.fields.get("inspection.date") != DATE:
@@ -635,7 +641,9 @@ class _Checker:
             (arg,) = node.args
             value = self.check(arg)
             if value.type != DATE:
-                raise _fail(arg, "type-mismatch", f"years_since() needs a date, not {describe(value.type)}")
+                raise _fail(
+                    arg, "type-mismatch", f"years_since() needs a date, not {describe(value.type)}"
+                )
             return TCall(INTEGER, "years_since", (value, TField(DATE, "inspection.date")))
         target_node = node.args[0]
         target = self.check(target_node)
@@ -672,7 +680,9 @@ def _compare_hint(a: Type, b: Type) -> str | None:
     a, b = strip_optional(a), strip_optional(b)
     for x, y in ((a, b), (b, a)):
         if isinstance(x, EnumT) and is_numeric(y):
-            return f"the values are text: compare with one of {one_of(repr(v) for v in x.values[:5])}"
+            return (
+                f"the values are text: compare with one of {one_of(repr(v) for v in x.values[:5])}"
+            )
         if x == TEXT and is_numeric(y):
             return "quote the number to compare text, or declare the field as a number"
         if x == DATE and is_numeric(y):

@@ -158,9 +158,7 @@ class ExprCompiler:
         return f"_g{self._counter}"
 
     def with_guarded(self, guarded: set[Ref] | frozenset[Ref]) -> ExprCompiler:
-        other = ExprCompiler(
-            self.load, self.helper, self.const, self.locals, guarded, self.fresh
-        )
+        other = ExprCompiler(self.load, self.helper, self.const, self.locals, guarded, self.fresh)
         return other
 
     def literal(self, value: object) -> ast.expr:
@@ -195,7 +193,9 @@ class ExprCompiler:
         if isinstance(node, c.TItem):
             return _call(self.helper("item"), self.compile(node.obj), ast.Constant(node.index))
         if isinstance(node, c.TUnary):
-            op: ast.unaryop = ast.Not() if node.op == "not" else ast.USub() if node.op == "-" else ast.UAdd()
+            op: ast.unaryop = (
+                ast.Not() if node.op == "not" else ast.USub() if node.op == "-" else ast.UAdd()
+            )
             return ast.UnaryOp(op, self.compile(node.operand))
         if isinstance(node, c.TBinary):
             left, right = self.compile(node.left), self.compile(node.right)
@@ -230,15 +230,16 @@ class ExprCompiler:
                 op in ("in", "not in")
                 and isinstance(right, c.TList)
                 and right.items
-                and all(isinstance(i, c.TConst) and not isinstance(i.value, dt.date) for i in right.items)
+                and all(
+                    isinstance(i, c.TConst) and not isinstance(i.value, dt.date)
+                    for i in right.items
+                )
             ):
                 values = frozenset(i.value for i in right.items)  # type: ignore[attr-defined]
                 rights.append(ast.Constant(values))
             else:
                 rights.append(self.compile(right))
-        return ast.Compare(
-            self.compile(node.left), [_CMP[op]() for op in node.ops], rights
-        )
+        return ast.Compare(self.compile(node.left), [_CMP[op]() for op in node.ops], rights)
 
     def list_literal(self, node: c.TList) -> ast.expr:
         return ast.List([self.compile(i) for i in node.items], ast.Load())
@@ -246,7 +247,12 @@ class ExprCompiler:
     def generator(self, node: c.TGen, key_with_item: bool | None) -> ast.expr:
         var = self.fresh()
         inner = ExprCompiler(
-            self.load, self.helper, self.const, {**self.locals, node.var: var}, self.guarded, self.fresh
+            self.load,
+            self.helper,
+            self.const,
+            {**self.locals, node.var: var},
+            self.guarded,
+            self.fresh,
         )
         elt = inner.compile(node.elt)
         if key_with_item:
@@ -299,6 +305,8 @@ class ExprCompiler:
         target = node.target
         assert isinstance(target, c.TGet)
         obj = self.compile(target.obj)
-        fetched = _call(ast.Attribute(obj, "get", ast.Load()), ast.Constant(target.key), ast.Constant(None))
+        fetched = _call(
+            ast.Attribute(obj, "get", ast.Load()), ast.Constant(target.key), ast.Constant(None)
+        )
         # `d.get(k) if d.get(k) is not None else default`, with the lookup done once:
         return _call(self.helper("or_default"), fetched, default)

@@ -272,7 +272,9 @@ class _Parser:
             key = node.slice
             if isinstance(key, ast.Constant) and isinstance(key.value, str | int):
                 if isinstance(key.value, bool):
-                    raise self.fail(key, "unsupported-syntax", "an index must be text or an integer")
+                    raise self.fail(
+                        key, "unsupported-syntax", "an index must be text or an integer"
+                    )
                 if isinstance(key.value, str):
                     self.check_name(key, key.value)
                 return Index(start, end, obj, key.value)
@@ -342,6 +344,8 @@ class _Parser:
         raise self.unsupported(node)
 
     def call(self, node: ast.Call, start: int, end: int) -> Call:
+        if type(node.func) in _UNSUPPORTED:
+            raise self.unsupported(node.func)
         if not isinstance(node.func, ast.Name):
             raise self.fail(
                 node.func,
@@ -362,7 +366,9 @@ class _Parser:
             if isinstance(arg, ast.GeneratorExp):
                 if len(node.args) != 1:
                     raise self.fail(
-                        arg, "unsupported-syntax", "a generator must be the function's only argument"
+                        arg,
+                        "unsupported-syntax",
+                        "a generator must be the function's only argument",
                     )
                 args.append(self.generator(arg))
             else:
@@ -389,7 +395,10 @@ class _Parser:
         self.check_name(comp.target, comp.target.id)
         if len(comp.ifs) > 1:
             raise self.fail(
-                comp.ifs[1], "unsupported-syntax", "a generator may have only one 'if'", "join with 'and'"
+                comp.ifs[1],
+                "unsupported-syntax",
+                "a generator may have only one 'if'",
+                "join with 'and'",
             )
         cond = self.convert(comp.ifs[0]) if comp.ifs else None
         var_start, var_end = self.span(comp.target)
@@ -408,7 +417,9 @@ class _Parser:
 def parse_expression(text: str) -> Expr:
     """Parse one expression; raises ExprProblem with offsets into `text`."""
     if not isinstance(text, str) or not text.strip():
-        raise ExprProblem("expression-syntax", "the expression is empty", 0, max(1, len(text or "")))
+        raise ExprProblem(
+            "expression-syntax", "the expression is empty", 0, max(1, len(text or ""))
+        )
     if len(text) > MAX_LENGTH:
         raise ExprProblem(
             "expression-too-large",

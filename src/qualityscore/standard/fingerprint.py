@@ -42,9 +42,7 @@ def _normal(value: Any, key: str | None = None) -> Any:
         return int(value) if value.is_integer() and abs(value) < 2**53 else value
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str) and (
-        key in _EXPRESSION_KEYS or key in _MAYBE_EXPRESSION_KEYS
-    ):
+    if isinstance(value, str) and (key in _EXPRESSION_KEYS or key in _MAYBE_EXPRESSION_KEYS):
         return canonical_expression(value)
     return value
 
@@ -68,22 +66,24 @@ def canonical(resolved: Resolved) -> dict[str, Any]:
             "version": resolved.version,
             "title": resolved.title,
             "effective": _dump(resolved.effective) if resolved.effective else None,
-            "inputs": {k: _without(_dump(v), "description") for k, v in sorted(resolved.inputs.items())},
+            "inputs": {
+                k: _without(_dump(v), "description") for k, v in sorted(resolved.inputs.items())
+            },
             "severities": list(resolved.severities),
             "categories": {
-                k: _without(
-                    {"mode": "deduct", "max": 100.0, **_dump(v)}, "description"
-                )
+                k: _without({"mode": "deduct", "max": 100.0, **_dump(v)}, "description")
                 for k, v in resolved.categories.items()
             },
             "derived": {k: _dump(v) for k, v in resolved.derived.items()},
             "rules": rules,
             "rating": {
                 "score": rating.score,
-                "rounding": _dump(rating.rounding) | {"places": rating.rounding.places, "mode": rating.rounding.mode},
+                "rounding": _dump(rating.rounding)
+                | {"places": rating.rounding.places, "mode": rating.rounding.mode},
                 "grades": [_dump(g) for g in rating.grades],
                 "verdicts": [_dump(v) for v in rating.verdicts],
                 "min_coverage": rating.min_coverage,
+                "grade_order": list(rating.grade_order or [g.grade for g in rating.grades]),
             },
             "components": {
                 c.name: {
@@ -104,5 +104,7 @@ def _without(data: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 def fingerprint(resolved: Resolved) -> str:
     """`sha256:<hex>` of the canonical resolved form."""
-    text = json.dumps(canonical(resolved), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        canonical(resolved), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -14,7 +14,7 @@ from qualityscore.errors import Diagnostic, StandardError
 from qualityscore.source import SourceText, Span
 from qualityscore.standard import spec as s
 from qualityscore.suggest import did_you_mean, one_of
-from qualityscore.yamlio import LocDict, Located, load_yaml, locate, read_source
+from qualityscore.yamlio import Located, LocDict, load_yaml, locate, read_source
 
 _WHAT: dict[type[BaseModel], str] = {
     s.StandardSpec: "the standard",
@@ -105,7 +105,11 @@ def validation_diagnostics(
     for error in exc.errors(include_url=False):
         diagnostic = _diagnostic(error, root, model)
         span = diagnostic.span
-        key = (span.file, span.line, span.col, diagnostic.code) if span else ("", 0, 0, diagnostic.message)
+        key = (
+            (span.file, span.line, span.col, diagnostic.code)
+            if span
+            else ("", 0, 0, diagnostic.message)
+        )
         if key not in found:  # union members repeat the same problem
             found[key] = diagnostic
     return sorted(found.values(), key=lambda d: (d.span.line, d.span.col) if d.span else (0, 0))
@@ -116,7 +120,7 @@ def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     out: list[int | str] = []
     for part in loc:
         if isinstance(part, str) and (
-            "[" in part and part != "[key]" or part in ("str", "float", "int", "dict[str,float]")
+            ("[" in part and part != "[key]") or part in ("str", "float", "int", "dict[str,float]")
         ):
             continue
         out.append(part)
@@ -165,9 +169,7 @@ def _diagnostic(error: ErrorDetails, root: LocDict, model: type[BaseModel]) -> D
         key = str(loc[-1])
         parent, located = locate(root, loc)
         owner = _model_at(model, loc[:-1])
-        allowed = (
-            sorted(f.alias or name for name, f in owner.model_fields.items()) if owner else []
-        )
+        allowed = sorted(f.alias or name for name, f in owner.model_fields.items()) if owner else []
         what = _WHAT.get(owner, "this mapping") if owner else "this mapping"
         hint = did_you_mean(key, allowed) or (
             f"the keys of {what} are {one_of(allowed)}" if allowed else None
@@ -208,7 +210,10 @@ def _diagnostic(error: ErrorDetails, root: LocDict, model: type[BaseModel]) -> D
             _yaml_hint(kind, value, located, root),
         )
     if kind == "literal_error":
-        allowed = [a.strip().strip("'") for a in str(error.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")]
+        allowed = [
+            a.strip().strip("'")
+            for a in str(error.get("ctx", {}).get("expected", "")).replace(" or ", ",").split(",")
+        ]
         allowed = [a for a in allowed if a]
         return Diagnostic(
             "invalid-value",
@@ -227,11 +232,19 @@ def _diagnostic(error: ErrorDetails, root: LocDict, model: type[BaseModel]) -> D
             "less_than_equal": "at most",
             "less_than": "less than",
         }[kind]
-        return Diagnostic("invalid-value", f"{value!r} is out of range: it must be {words} {bound}", span)
+        return Diagnostic(
+            "invalid-value", f"{value!r} is out of range: it must be {words} {bound}", span
+        )
     if kind in ("too_short", "too_long"):
-        return Diagnostic("invalid-value", error["msg"].replace("List", "the list").replace("Dictionary", "the mapping"), span)
+        return Diagnostic(
+            "invalid-value",
+            error["msg"].replace("List", "the list").replace("Dictionary", "the mapping"),
+            span,
+        )
     if kind == "number_or_expression":
-        return Diagnostic("wrong-type", error["msg"], span, _yaml_hint("string_type", value, located, root))
+        return Diagnostic(
+            "wrong-type", error["msg"], span, _yaml_hint("string_type", value, located, root)
+        )
     return Diagnostic("invalid-value", error["msg"], span)
 
 

@@ -24,7 +24,7 @@ ENV_VAR = "QUALITYSCORE_STANDARDS"
 def bundled_root() -> Path:
     """The folder of the standards that ship with qualityscore."""
     try:
-        import qualityscore.bundled as bundled
+        from qualityscore import bundled
 
         return Path(next(iter(bundled.__path__)))
     except (ImportError, StopIteration):  # running from a source tree without installing
@@ -106,6 +106,10 @@ class Registry:
     def ids(self) -> list[str]:
         return sorted(self._index)
 
+    def versions(self, ident: str) -> dict[str, list[Entry]]:
+        """version -> the places it is defined (more than one is a conflict), for one id."""
+        return dict(self._index.get(ident, {}))
+
     def entries(self, ident: str) -> list[Entry]:
         """Every version of a standard, oldest first; a version found twice is an error."""
         versions = self._index.get(ident)
@@ -175,7 +179,7 @@ class Registry:
                     f"this file is in the folder '{entry.id}', but names the standard "
                     f"'{spec.standard}'",
                     spec.span("standard"),
-                    f"the registry layout is <id>/<version>.yaml: rename the folder or the id",
+                    "the registry layout is <id>/<version>.yaml: rename the folder or the id",
                 )
             )
         if spec.version != entry.version:

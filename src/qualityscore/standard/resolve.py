@@ -25,6 +25,7 @@ class Rating:
     grades: tuple[s.GradeSpec, ...] = ()
     verdicts: tuple[s.VerdictSpec, ...] = ()
     min_coverage: float = 0.0
+    grade_order: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,13 +104,13 @@ class Resolver:
             self._done[key] = resolved
         return resolved
 
-    def _lookup(
-        self, text: str, span: Span | None, stack: tuple[str, ...], what: str
-    ) -> Resolved:
+    def _lookup(self, text: str, span: Span | None, stack: tuple[str, ...], what: str) -> Resolved:
         try:
             ref = parse_ref(text)
         except RangeSyntaxError as exc:
-            raise _problem("invalid-spec", str(exc), span, "write id@range, e.g. gost-33997@^2016") from None
+            raise _problem(
+                "invalid-spec", str(exc), span, "write id@range, e.g. gost-33997@^2016"
+            ) from None
         try:
             entries = self.registry.find(ref)
         except ResolutionError as exc:
@@ -126,7 +127,9 @@ class Resolver:
         spec = self.registry.load_entry(entry)
         return self._resolve(spec, entry.path, stack)
 
-    def _parent(self, spec: s.StandardSpec, stack: tuple[str, ...], problems: list[Diagnostic]) -> Resolved | None:
+    def _parent(
+        self, spec: s.StandardSpec, stack: tuple[str, ...], problems: list[Diagnostic]
+    ) -> Resolved | None:
         if spec.extends is None:
             return None
         try:
@@ -151,7 +154,9 @@ class Resolver:
 
 class _Problem(QualityScoreError):
     def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.code, diagnostic.message, span=diagnostic.span, hint=diagnostic.hint)
+        super().__init__(
+            diagnostic.code, diagnostic.message, span=diagnostic.span, hint=diagnostic.hint
+        )
         self.diagnostic = diagnostic
 
 
@@ -239,5 +244,6 @@ def _merge_rating(base: Rating, own: s.RatingSpec | None) -> Rating:
         "grades": tuple(own.grades) if own.grades is not None else base.grades,
         "verdicts": tuple(own.verdicts) if own.verdicts is not None else base.verdicts,
         "min_coverage": own.min_coverage if own.min_coverage is not None else base.min_coverage,
+        "grade_order": tuple(own.grade_order) if own.grade_order is not None else base.grade_order,
     }
     return Rating(**values)

@@ -24,7 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from qualityscore.source import Span
-from qualityscore.yamlio import LocDict, Located
+from qualityscore.yamlio import Located, LocDict
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9.-]*$"
 RULE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -170,9 +170,9 @@ class InputSpec(Spec):
     values: list[str] | None = Field(default=None, description="The allowed values of an enum")
     default: Any = Field(default=None, description="Used when a record does not have the field")
     required: bool = Field(default=False, description="Reject records that lack the field")
-    fields: dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], DefectFieldSpec] | None = (
-        Field(default=None, description="Extra fields of the recorded defects")
-    )
+    fields: (
+        dict[Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")], DefectFieldSpec] | None
+    ) = Field(default=None, description="Extra fields of the recorded defects")
 
 
 class CategorySpec(Spec):
@@ -263,6 +263,10 @@ class RatingSpec(Spec):
     rounding: RoundingSpec | None = None
     grades: list[GradeSpec] | None = Field(default=None, min_length=1)
     verdicts: list[VerdictSpec] | None = Field(default=None, min_length=1)
+    grade_order: list[str] | None = Field(
+        default=None,
+        description="The grades from best to worst (for --fail-under); default: as listed",
+    )
     min_coverage: float | None = Field(default=None, ge=0, le=1)
 
 
@@ -293,6 +297,7 @@ class ExpectSpec(Spec):
     findings: list[str] | None = None
     not_assessed: list[str] | None = None
     categories: dict[str, float | None] | None = None
+    error: str | None = Field(default=None, description="The code of the record error expected")
 
 
 class TestCaseSpec(Spec):
