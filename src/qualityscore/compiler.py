@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import sys
 import textwrap
 import types
 from collections.abc import Callable, Sequence
@@ -124,7 +125,7 @@ _HELPERS.update(
 
 
 _TEMPLATES: dict[str, list[ast.stmt]] = {}
-_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+_POSITION = (("lineno", 1), ("col_offset", 0), ("end_lineno", 1), ("end_col_offset", 0))
 
 
 def _tpl(src: str, **subs: Any) -> list[ast.stmt]:
@@ -186,15 +187,15 @@ def _locate(tree: ast.AST) -> None:
         if not isinstance(node, ast.AST):
             continue
         if "lineno" in node._attributes:
-            node.lineno = node.end_lineno = 1
-            node.col_offset = node.end_col_offset = 0
+            for name, position in _POSITION:
+                setattr(node, name, position)
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, ast.AST | list):
                 stack.append(value)
 
 
-def _c(value: object) -> ast.expr:
+def _c(value: Any) -> ast.expr:
     return ast.Constant(value)
 
 
@@ -238,8 +239,13 @@ class _Gen:
         return _name(ident)
 
     def const(self, value: object) -> ast.expr:
+        """A closure variable holding `value` (immutable values equal to one held are shared)."""
+        shareable = isinstance(value, dt.date | tuple | frozenset | str | int | float)
         for ident, existing in self.closure.items():
-            if ident.startswith("k_") and existing == value and type(existing) is type(value):
+            if ident.startswith("k_") and (
+                existing is value
+                or (shareable and type(existing) is type(value) and existing == value)
+            ):
                 return _name(ident)
         ident = f"k_{len(self.closure)}"
         self.closure[ident] = value
@@ -346,7 +352,6 @@ class _Gen:
             body=prologue + body,
             decorator_list=[],
             returns=None,
-            type_params=[],
         )
         maker = ast.FunctionDef(
             name="make",
@@ -360,8 +365,10 @@ class _Gen:
             body=[func, ast.Return(_name("rate"))],
             decorator_list=[],
             returns=None,
-            type_params=[],
         )
+        if sys.version_info >= (3, 12):  # a field newer Pythons require
+            func.type_params = []
+            maker.type_params = []
         module = ast.Module(body=[maker], type_ignores=[])
         _locate(module)
         return module
@@ -379,7 +386,7 @@ class _Gen:
         """
         out: list[ast.stmt] = []
         groups: dict[str, str] = {}
-        empty = self.const(_EmptyDict())
+        empty = self.const({})
 
         def group(path: str) -> ast.expr:
             if not path:
@@ -500,7 +507,10 @@ class _Gen:
             f"    c = {d}.get('count', 1)\n    if c.__class__ is not int or c < 1:\n        raise h_Unusual",
         ]
         subs: dict[str, Any] = {"SEVERITIES": _c(frozenset(severities)), "h_Unusual": unusual}
-        optional = [("area", "text", None, False), ("description", "text", None, False)]
+        optional: list[tuple[str, str, Any, bool]] = [
+            ("area", "text", None, False),
+            ("description", "text", None, False),
+        ]
         optional += [(name, f.type, f, f.required) for name, f in (spec.fields or {}).items()]
         out = _tpl("\n".join(lines), **subs)
         loop = out[1]
@@ -735,13 +745,12 @@ class _Gen:
             out += self.count_severity(severity)
         if self.mode != "fast":
             signed: ast.expr
-            if isinstance(points, ast.Constant):
+            if isinstance(points, ast.Constant) and isinstance(points.value, int | float):
+                amount = rule.sign * points.value + 0.0
                 reported: ast.expr = _c(
-                    runtime.round_value(
-                        rule.sign * points.value, self.plan.places, self.plan.rounding
-                    )
+                    runtime.round_value(amount, self.plan.places, self.plan.rounding)
                 )
-                signed = _c(rule.sign * points.value + 0.0)
+                signed = _c(amount)
             else:
                 signed = ast.BinOp(_c(rule.sign), ast.Mult(), points) if rule.sign < 0 else points
                 reported = ast.Call(self.rounder(), [signed], [])
@@ -769,7 +778,7 @@ class _Gen:
 
     def count_severity(self, severity: ast.expr) -> list[ast.stmt]:
         if isinstance(severity, ast.Constant):
-            return _tpl(f"C[{self.sev_index[severity.value]}] += 1")
+            return _tpl(f"C[{self.sev_index[str(severity.value)]}] += 1")
         return _tpl("C[SEVIDX[S]] += 1", SEVIDX=self.const(dict(self.sev_index)), S=severity)
 
     def rounder(self) -> ast.expr:
@@ -1219,16 +1228,6 @@ def _may_be_missing(ref: Ref) -> bool:
     if kind != "context":
         return True
     return key == "score" or key.endswith(".score")
-
-
-class _EmptyDict(dict[str, Any]):
-    """An empty mapping that compares equal only to itself (so constants do not merge with it)."""
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
-
-    def __hash__(self) -> int:
-        return id(self)
 
 
 def _replace_outcome(stmt: ast.stmt) -> ast.stmt:

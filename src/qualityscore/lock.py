@@ -7,6 +7,7 @@ whose fingerprint differs (a certification body must prove which rules produced 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +40,7 @@ def fingerprints(rulesets: Iterable[RuleSet]) -> dict[str, str]:
 def write_lock(rulesets: Iterable[RuleSet], path: str | Path) -> int:
     """Write the lock file atomically; returns how many fingerprints it holds."""
     found = fingerprints(rulesets)
-    with atomic_output(path, None) as out:  # type: ignore[arg-type]
+    with atomic_output(path, sys.stdout) as out:
         json.dump({"qualityscore-lock": FORMAT, "standards": found}, out, indent=2)
         out.write("\n")
     return len(found)
@@ -56,7 +57,7 @@ def read_lock(path: str | Path) -> dict[str, str]:
     except (OSError, ValueError) as exc:
         raise LockError("lock-invalid", f"{p} is not a qualityscore lock file: {exc}") from None
     standards = data.get("standards") if isinstance(data, dict) else None
-    if data.get("qualityscore-lock") != FORMAT or not isinstance(standards, dict):  # type: ignore[union-attr]
+    if not isinstance(standards, dict) or data.get("qualityscore-lock") != FORMAT:
         raise LockError("lock-invalid", f"{p} is not a qualityscore lock file (format {FORMAT})")
     return {str(k): str(v) for k, v in standards.items()}
 

@@ -243,7 +243,7 @@ class _Checker:
         self.effective()
         self.tests(rules)
         if any(p.severity == "error" for p in self.problems):
-            raise StandardError(self.problems)
+            raise StandardError(sorted(self.problems, key=_position))
         return Plan(
             resolved=r,
             fields=fields,
@@ -296,8 +296,9 @@ class _Checker:
         """Where `section: {key: ...}` is, in whichever file of the lineage defines it."""
         for spec in self._lineage_specs():
             origin = spec.origin
-            if origin is not None and isinstance(origin.get(section), LocDict):
-                located = origin[section].located.get(key)
+            mapping = origin.get(section) if origin is not None else None
+            if isinstance(mapping, LocDict):
+                located = mapping.located.get(key)
                 if located is not None:
                     return located
         return None
@@ -360,12 +361,11 @@ class _Checker:
         known: dict[str, Type] = {}
         for name, spec in self.r.derived.items():
             if name in RESERVED or any(f.split(".", 1)[0] == name for f in scope.fields):
+                where = self._origin_of("derived", name)
                 self.report(
                     "reserved-name",
                     f"the derived value '{name}' has the name of an input or of the rating context",
-                    self._origin_of("derived", name).key_span
-                    if self._origin_of("derived", name)
-                    else None,  # type: ignore[union-attr]
+                    where.key_span if where is not None else None,
                     "rename it",
                 )
             located = spec.located("value") or self._origin_of("derived", name)
@@ -435,7 +435,7 @@ class _Checker:
             self.report(
                 "weights-sum",
                 f"the weights sum to {total.normalize()}, not 1 ({shown})",
-                r.spec.span("rating") if r.spec.rating else r.spec.span("categories"),
+                r.spec.span("categories" if r.spec.categories else "components", of_key=True),
                 "adjust the weights so that they add up to exactly 1",
             )
             return tuple(1 for _ in parts)
@@ -773,6 +773,11 @@ class _Checker:
                         expect.span("categories"),
                         did_you_mean(name, self.r.categories),
                     )
+
+
+def _position(diagnostic: Diagnostic) -> tuple[str, int, int]:
+    span = diagnostic.span
+    return (span.file, span.line, span.col) if span is not None else ("", 0, 0)
 
 
 def _with_reads(plan: RulePlan) -> RulePlan:

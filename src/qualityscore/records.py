@@ -210,9 +210,12 @@ def _items(data: Any, name: str) -> Iterator[Item]:
         yield Item(_record_id(data, name), data)
 
 
-def _json_message(exc: ValueError) -> str:
+def _json_message(exc: ValueError, *, whole_file: bool = False) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"invalid JSON: {exc.msg} (column {exc.colno})"
+        where = f"line {exc.lineno} column {exc.colno}" if whole_file else f"column {exc.colno}"
+        message = exc.msg[:1].lower() + exc.msg[1:]
+        message = f"{message} {where}" if message.endswith(" at") else f"{message} at {where}"
+        return f"invalid JSON: {message}"
     return f"invalid JSON: {exc}"
 
 
@@ -222,7 +225,7 @@ def _jsonl(lines: Iterable[str], name: str) -> Iterator[Item]:
             continue
         where = f"{name}:{number}"
         try:
-            record = _json_loads(line)
+            record = _json_loads(line.rstrip("\r\n"))
         except ValueError as exc:
             yield Item(
                 where, error=RecordError("record-invalid-json", _json_message(exc), record=where)

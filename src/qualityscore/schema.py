@@ -12,9 +12,29 @@ if TYPE_CHECKING:
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
+def _nullable(node: Any) -> Any:
+    """`anyOf: [{type: T, ...}, {type: null}]` as `{type: [T, null], ...}`.
+
+    The two say the same, but validators (and editors) then report a problem inside the value
+    (a misspelled key in a rule) where it is, instead of "not valid under any of the schemas".
+    """
+    if isinstance(node, list):
+        return [_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _nullable(v) for k, v in node.items()}
+    options = node.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        (other,) = [o for o in options if o != {"type": "null"}]
+        if isinstance(other.get("type"), str) and not {"$ref", "anyOf", "oneOf"} & set(other):
+            rest = {k: v for k, v in node.items() if k != "anyOf"}
+            return {**other, **rest, "type": [other["type"], "null"]}
+    return node
+
+
 def standard_schema() -> dict[str, Any]:
     """The JSON Schema of a standard file (a misspelled key is rejected: no extra properties)."""
-    schema = StandardSpec.model_json_schema(by_alias=True, mode="validation")
+    schema = _nullable(StandardSpec.model_json_schema(by_alias=True, mode="validation"))
     return {
         "$schema": DRAFT,
         "$id": "https://qualityscore.dev/schema/standard.json",

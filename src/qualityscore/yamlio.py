@@ -353,12 +353,11 @@ def locate(root: Any, loc: tuple[int | str, ...]) -> tuple[Any, Located | None]:
     container = root
     found: Located | None = None
     for part in loc:
-        if (
-            isinstance(container, LocDict) and isinstance(part, str) and part in container.located
-        ) or (
-            isinstance(container, LocList)
-            and isinstance(part, int)
-            and 0 <= part < len(container.located)
+        if isinstance(container, LocDict) and isinstance(part, str) and part in container.located:
+            found = container.located[part]
+            container = container[part]
+        elif (
+            isinstance(container, LocList) and isinstance(part, int) and 0 <= part < len(container)
         ):
             found = container.located[part]
             container = container[part]

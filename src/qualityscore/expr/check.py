@@ -325,7 +325,7 @@ class _Checker:
     def check(self, node: p.Expr) -> TNode:
         if isinstance(node, p.Const):
             value = node.value
-            t = (
+            t: Type = (
                 BOOLEAN
                 if isinstance(value, bool)
                 else INTEGER
@@ -355,15 +355,15 @@ class _Checker:
         if isinstance(node, p.IfElse):
             test = self.boolean(node.test, "the condition of 'if'")
             body, orelse = self.check(node.body), self.check(node.orelse)
-            t = unify(body.type, orelse.type)
-            if t is None:
+            joined = unify(body.type, orelse.type)
+            if joined is None:
                 raise _fail(
                     node,
                     "type-mismatch",
                     f"the two branches of 'if' differ: {describe(body.type)} and "
                     f"{describe(orelse.type)}",
                 )
-            return TIf(t, test, body, orelse)
+            return TIf(joined, test, body, orelse)
         if isinstance(node, p.ListLit):
             items = tuple(self.check(i) for i in node.items)
             item_type: Type = ANY
@@ -523,13 +523,13 @@ class _Checker:
                 item_type = unify(item_type, item.type) or item_type
             right = TList(ListT(item_type), items)
         assert isinstance(right.type, ListT)
-        item = right.type.item
-        if unify(target, item) is None:
+        item_of: Type = right.type.item
+        if unify(target, item_of) is None:
             raise _fail(
                 r_src,
                 "type-mismatch",
-                f"cannot look for {describe(a.type)} in a list of {item}",
-                _compare_hint(a.type, item),
+                f"cannot look for {describe(a.type)} in a list of {item_of}",
+                _compare_hint(a.type, item_of),
             )
         return right
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from qualityscore.expr import check as c
 
@@ -116,6 +116,11 @@ def strict_reads(node: c.TNode) -> set[Ref]:
     return out
 
 
+def constant(value: Any) -> ast.expr:
+    """A literal in generated code (frozensets of text included, which compile() accepts)."""
+    return ast.Constant(value)
+
+
 def _name(ident: str) -> ast.Name:
     return ast.Name(ident, ast.Load())
 
@@ -164,7 +169,7 @@ class ExprCompiler:
     def literal(self, value: object) -> ast.expr:
         if isinstance(value, dt.date):
             return self.const(value)
-        return ast.Constant(value)
+        return constant(value)
 
     def guard(self, ref: Ref) -> ast.expr:
         value = self.load(ref)
@@ -236,7 +241,7 @@ class ExprCompiler:
                 )
             ):
                 values = frozenset(i.value for i in right.items)  # type: ignore[attr-defined]
-                rights.append(ast.Constant(values))
+                rights.append(constant(values))
             else:
                 rights.append(self.compile(right))
         return ast.Compare(self.compile(node.left), [_CMP[op]() for op in node.ops], rights)

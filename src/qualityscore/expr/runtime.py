@@ -78,12 +78,12 @@ def mod(a: float, b: float) -> float:
 
 def power(a: float, b: float) -> float:
     try:
-        result = a**b
+        result: float | complex = a**b
     except (OverflowError, ZeroDivisionError):
         raise Undefined("power out of range") from None
     if isinstance(result, complex):
         raise Undefined("power of a negative number")
-    return result
+    return float(result) if isinstance(result, float) else result
 
 
 def min_of(items: Iterable[Any]) -> Any:

@@ -33,7 +33,7 @@ def check_file(path: Path, registry: Registry) -> FileReport:
         warnings = compiled.plan.warnings
         # build every mode once, so that a problem in code generation shows up here, not later
         for mode in ("fast", "findings", "trace"):
-            compiled.function(mode)  # type: ignore[arg-type]
+            compiled.function(mode)
         return FileReport(path, tuple(warnings), compiled)
     except QualityScoreError as exc:
         return FileReport(path, exc.diagnostics)

@@ -60,7 +60,7 @@ def canonical(resolved: Resolved) -> dict[str, Any]:
         for doc_key in ("description", "source"):
             data.pop(doc_key, None)
         rules.append(data)
-    return _normal(
+    result: dict[str, Any] = _normal(
         {
             "standard": resolved.id,
             "version": resolved.version,
@@ -96,6 +96,7 @@ def canonical(resolved: Resolved) -> dict[str, Any]:
             },
         }
     )
+    return result
 
 
 def _without(data: dict[str, Any], *keys: str) -> dict[str, Any]:

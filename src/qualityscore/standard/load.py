@@ -102,7 +102,19 @@ def validation_diagnostics(
 ) -> list[Diagnostic]:
     """One diagnostic per pydantic error, at the position of the value (or key) concerned."""
     found: dict[tuple[str, int, int, str], Diagnostic] = {}
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # A misspelled required key is one problem, not two: the unknown key's "did you mean" says it.
+    misspelled = {
+        (_clean_loc(tuple(e["loc"]))[:-1], hint)
+        for e in errors
+        if e["type"] == "extra_forbidden"
+        for hint in [_diagnostic(e, root, model).hint]
+        if hint
+    }
+    for error in errors:
+        loc = _clean_loc(tuple(error["loc"]))
+        if error["type"] == "missing" and (loc[:-1], f"did you mean '{loc[-1]}'?") in misspelled:
+            continue
         diagnostic = _diagnostic(error, root, model)
         span = diagnostic.span
         key = (
@@ -196,9 +208,9 @@ def _diagnostic(error: ErrorDetails, root: LocDict, model: type[BaseModel]) -> D
     span = _value_span(loc, container, located, root)
     if loc and loc[-1] == "[key]":
         span = located.key_span if located and located.key_span else span
-        key = loc[-2] if len(loc) >= 2 else value
+        key = str(loc[-2]) if len(loc) >= 2 else str(value)
         hint = None
-        if isinstance(container, LocDict) is False and container is None:
+        if container is None:
             hint = "a comma inside { } starts a new entry: quote text that contains a comma"
         return Diagnostic("invalid-value", f"'{key}' is not {_pattern_text(error)}", span, hint)
     if kind in _EXPECTED:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -23,12 +24,10 @@ ENV_VAR = "QUALITYSCORE_STANDARDS"
 
 def bundled_root() -> Path:
     """The folder of the standards that ship with qualityscore."""
-    try:
-        from qualityscore import bundled
-
-        return Path(next(iter(bundled.__path__)))
-    except (ImportError, StopIteration):  # running from a source tree without installing
-        return Path(__file__).resolve().parents[3] / "standards"
+    spec = importlib.util.find_spec("qualityscore.bundled")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parents[3] / "standards"  # a source tree, not installed
 
 
 @dataclass(frozen=True)
