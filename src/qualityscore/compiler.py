@@ -226,12 +226,25 @@ class _Gen:
         self.categories = [c.name for c in plan.categories]
         self.sev_index = {s: i for i, s in enumerate(plan.severities)}
         self.messages: list[int] = []  # filled by message slots
+        self._sev_index_name: str | None = None
+        self.fused: dict[int, tuple[str, str]] = {}
+        """rule index -> (its total, its hits list), for defects rules scored in a shared loop"""
+        self.fused_sources: set[str] = set()
+        """locals of defects inputs whose items are checked in the shared loop"""
 
     # names ------------------------------------------------------------------------------------
 
     def fresh(self, prefix: str = "t") -> str:
         self.counter += 1
         return f"{prefix}{self.counter}"
+
+    def sev_index_const(self) -> ast.expr:
+        """The closure constant mapping severity names to their index in the counts list."""
+        if self._sev_index_name is None:
+            const = self.const(dict(self.sev_index))
+            assert isinstance(const, ast.Name)
+            self._sev_index_name = const.id
+        return _name(self._sev_index_name)
 
     def helper(self, name: str) -> ast.expr:
         ident = f"h_{name}"
@@ -335,6 +348,7 @@ class _Gen:
             rule.message = self.message_slot()
         body: list[ast.stmt] = []
         body += self.counters()
+        body += self.fuse_defect_loops(rules)
         body += self.derived()
         for rule in rules:
             body += self.rule(rule)
@@ -497,24 +511,33 @@ class _Gen:
         self, ident: str, spec: InputSpec, severities: tuple[str, ...]
     ) -> list[ast.stmt]:
         unusual = self.helper("Unusual")
+        out = _tpl(f"if {ident}.__class__ is not list:\n    raise h_Unusual", h_Unusual=unusual)
+        if ident in self.fused_sources:
+            return out  # each defect is checked in the fused loop over the defects
         d = self.fresh("d")
+        loop = ast.For(ast.Name(d, ast.Store()), _name(ident), self.defect_checks(d, spec, severities), [])
+        return [*out, loop]
+
+    def defect_checks(
+        self, d: str, spec: InputSpec, severities: tuple[str, ...], code: str = "c", sev: str = "c"
+    ) -> list[ast.stmt]:
+        """The checks of one recorded defect (a mapping with a code, a known severity ...).
+
+        The code and severity are left in the locals `code` and `sev`.
+        """
+        unusual = self.helper("Unusual")
         lines = [
-            f"if {ident}.__class__ is not list:\n    raise h_Unusual",
-            f"for {d} in {ident}:",
-            f"    if {d}.__class__ is not dict:\n        raise h_Unusual",
-            f"    c = {d}.get('code')\n    if c.__class__ is not str or not c:\n        raise h_Unusual",
-            f"    c = {d}.get('severity')\n    if c.__class__ is not str or c not in SEVERITIES:\n        raise h_Unusual",
-            f"    c = {d}.get('count', 1)\n    if c.__class__ is not int or c < 1:\n        raise h_Unusual",
+            f"if {d}.__class__ is not dict:\n    raise h_Unusual",
+            f"{code} = {d}.get('code')\nif {code}.__class__ is not str or not {code}:\n    raise h_Unusual",
+            f"{sev} = {d}.get('severity')\nif {sev}.__class__ is not str or {sev} not in SEVERITIES:\n    raise h_Unusual",
+            f"c = {d}.get('count', 1)\nif c.__class__ is not int or c < 1:\n    raise h_Unusual",
         ]
-        subs: dict[str, Any] = {"SEVERITIES": _c(frozenset(severities)), "h_Unusual": unusual}
+        out = _tpl("\n".join(lines), SEVERITIES=_c(frozenset(severities)), h_Unusual=unusual)
         optional: list[tuple[str, str, Any, bool]] = [
             ("area", "text", None, False),
             ("description", "text", None, False),
         ]
         optional += [(name, f.type, f, f.required) for name, f in (spec.fields or {}).items()]
-        out = _tpl("\n".join(lines), **subs)
-        loop = out[1]
-        assert isinstance(loop, ast.For)
         for name, kind, field_spec, required in optional:
             value = self.fresh("e")
             check = self.check_value(value, kind, field_spec)
@@ -536,7 +559,7 @@ class _Gen:
                     if kind == "number"
                     else []
                 )
-            loop.body += _tpl(
+            out += _tpl(
                 f"{value} = {d}.get(KEY, h_MISSING)\nif {value} is not h_MISSING:\n    CHECK\nelse:\n    ABSENT",
                 KEY=_c(name),
                 h_MISSING=self.helper("MISSING"),
@@ -779,7 +802,7 @@ class _Gen:
     def count_severity(self, severity: ast.expr) -> list[ast.stmt]:
         if isinstance(severity, ast.Constant):
             return _tpl(f"C[{self.sev_index[str(severity.value)]}] += 1")
-        return _tpl("C[SEVIDX[S]] += 1", SEVIDX=self.const(dict(self.sev_index)), S=severity)
+        return _tpl("C[SEVIDX[S]] += 1", SEVIDX=self.sev_index_const(), S=severity)
 
     def rounder(self) -> ast.expr:
         ident = "h_R"
@@ -928,47 +951,119 @@ class _Gen:
         )
         return out
 
-    def defects(self, rule: _Rule, comp: ExprCompiler, guarded: set[Ref]) -> list[ast.stmt]:
+    def fuse_defect_loops(self, rules: list[_Rule]) -> list[ast.stmt]:
+        """One loop over the recorded defects for every defects rule that reads the same list.
+
+        Only rules without `when` whose conditions cannot fail are fused (each keeps its own
+        total, added to its category at its own place, so the arithmetic is unchanged); the
+        defects are also checked in this loop rather than in one of their own.
+        """
+        groups: dict[str, list[_Rule]] = {}
+        for rule in rules:
+            plan = rule.plan
+            source: Ref = ("field", plan.defects_of)
+            if plan.kind == "defects" and plan.when is None and not _body_may_raise(plan, {source}):
+                groups.setdefault(plan.defects_of, []).append(rule)
+        out: list[ast.stmt] = []
+        for path, members in groups.items():
+            if len(members) < 2:
+                continue
+            source_expr = self.load(("field", path))
+            assert isinstance(source_expr, ast.Name)
+            d = self.fresh("d")
+            body: list[ast.stmt] = []
+            hoisted: dict[tuple[str, str], str] = {}
+            if path in self.inputs and self.inputs[path][0].type == "defects":
+                self.fused_sources.add(source_expr.id)
+                code, sev = self.fresh("dc"), self.fresh("ds")
+                body += self.defect_checks(d, *self.inputs[path], code=code, sev=sev)
+                hoisted = {(d, "code"): code, (d, "severity"): sev}
+            start: list[ast.stmt] = []
+            for rule in members:
+                total, hits = self.fresh("t"), self.fresh("h")
+                self.fused[rule.plan.index] = (total, hits)
+                start += _tpl(f"{total} = 0.0")
+                if self.mode != "fast":
+                    start += _tpl(f"{hits} = []")
+                guarded: set[Ref] = {("field", path)}
+                inner = self.compiler(guarded, {"defect": d})
+                inner.hoisted = hoisted
+                body += self.defect_match(rule, inner, d, total, hits, hoisted.get((d, "severity")))
+            loop = ast.For(ast.Name(d, ast.Store()), source_expr, body, [])
+            out += _tpl(
+                "if SOURCE is not h_MISSING:\n    START\n    LOOP",
+                SOURCE=source_expr,
+                h_MISSING=self.helper("MISSING"),
+                START=start,
+                LOOP=[loop],
+            )
+        return out
+
+    def defect_match(
+        self,
+        rule: _Rule,
+        inner: ExprCompiler,
+        d: str,
+        total: str,
+        hits: str,
+        severity_local: str | None = None,
+    ) -> list[ast.stmt]:
+        """`if WHERE: q = POINTS; cap; total += q; record the hit` for one defect `d`."""
         plan = rule.plan
-        var = self.fresh("d")
-        inner = self.compiler(guarded, {"defect": var})
-        source = self.load(("field", plan.defects_of))
         where = inner.compile(plan.defects_where.tree) if plan.defects_where else _c(True)
-        d = _name(var)
-        severity = ast.Subscript(d, _c("severity"), ast.Load())
+        severity: ast.expr = (
+            _name(severity_local)
+            if severity_local
+            else ast.Subscript(_name(d), _c("severity"), ast.Load())
+        )
         if isinstance(plan.defects_points, dict):
             points: ast.expr = ast.Subscript(self.const(plan.defects_points), severity, ast.Load())
         else:
             points = self.points_expr(plan.defects_points, inner)
         cap = (
-            _tpl("if tot + q > CAP:\n    q = CAP - tot if CAP > tot else 0.0", CAP=_c(plan.cap))
+            _tpl(
+                f"if {total} + q > CAP:\n    q = CAP - {total} if CAP > {total} else 0.0",
+                CAP=_c(plan.cap),
+            )
             if plan.cap is not None
             else []
         )
         record = (
-            _tpl("hits.append((D, q))", D=d)
+            _tpl(f"{hits}.append((D, q))", D=d)
             if self.mode != "fast"
-            else _tpl("C[SEVIDX[S]] += 1", SEVIDX=self.const(dict(self.sev_index)), S=severity)
+            else _tpl("C[SEVIDX[S]] += 1", SEVIDX=self.sev_index_const(), S=severity)
         )
-        loop = _tpl(
-            """
-            tot = 0.0
-            HITS
-            for D in SOURCE:
-                if WHERE:
-                    q = POINTS
-                    CAP
-                    tot = tot + q
-                    RECORD
-            """,
-            HITS=_tpl("hits = []") if self.mode != "fast" else [ast.Pass()],
-            D=var,
-            SOURCE=source,
+        if not cap and isinstance(points, ast.Constant) and self.mode == "fast":
+            return _tpl(f"if WHERE:\n    {total} = {total} + POINTS\n    RECORD", WHERE=where, POINTS=points, RECORD=record)
+        return _tpl(
+            f"if WHERE:\n    q = POINTS\n    CAP\n    {total} = {total} + q\n    RECORD",
             WHERE=where,
             POINTS=points,
             CAP=cap or [ast.Pass()],
             RECORD=record,
         )
+
+    def defects(self, rule: _Rule, comp: ExprCompiler, guarded: set[Ref]) -> list[ast.stmt]:
+        plan = rule.plan
+        fused = self.fused.get(plan.index)
+        if fused is not None:
+            var = self.fresh("d")
+            loop = _tpl(f"tot = {fused[0]}")
+            if self.mode != "fast":
+                loop += _tpl(f"hits = {fused[1]}")
+        else:
+            var = self.fresh("d")
+            loop = _tpl(
+                "tot = 0.0\nHITS\nfor D in SOURCE:\n    MATCH",
+                HITS=_tpl("hits = []") if self.mode != "fast" else [ast.Pass()],
+                D=var,
+                SOURCE=self.load(("field", plan.defects_of)),
+                MATCH=self.defect_match(
+                    rule, self.compiler(guarded, {"defect": var}), var, "tot", "hits"
+                ),
+            )
+        d = _name(var)
+        severity = ast.Subscript(d, _c("severity"), ast.Load())
         i = rule.cat
         if self.mode == "fast":
             return [*loop, *_tpl(f"if tot != 0:\n    a{i} = a{i} + tot")]
@@ -998,7 +1093,7 @@ class _Gen:
                 TRACE
             """,
             D=var,
-            SEVIDX=self.const(dict(self.sev_index)),
+            SEVIDX=self.sev_index_const(),
             SEV=severity,
             h_new=self.helper("new"),
             h_Finding=self.helper("Finding"),

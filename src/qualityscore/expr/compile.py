@@ -150,6 +150,8 @@ class ExprCompiler:
         guarded: frozenset[Ref] | set[Ref] = frozenset(),
         fresh: Callable[[], str] | None = None,
     ) -> None:
+        self.hoisted: dict[tuple[str, str], str] = {}
+        """(loop variable, field) -> a local already holding that field of the item."""
         self.load = load
         self.helper = helper
         self.const = const
@@ -188,9 +190,17 @@ class ExprCompiler:
         if isinstance(node, c.TLocal):
             return _name(self.locals[node.name])
         if isinstance(node, c.TGet):
+            if isinstance(node.obj, c.TLocal):
+                hoisted = self.hoisted.get((self.locals[node.obj.name], node.key))
+                if hoisted is not None:
+                    return _name(hoisted)
             obj = self.compile(node.obj)
             if node.optional:
                 return _call(ast.Attribute(obj, "get", ast.Load()), ast.Constant(node.key))
+            if node.key == "count":  # a defect's count defaults to 1, and the fast path
+                # (compiler.check_defects) accepts a defect without it, unnormalised
+                get = ast.Attribute(obj, "get", ast.Load())
+                return _call(get, ast.Constant(node.key), ast.Constant(1))
             return ast.Subscript(obj, ast.Constant(node.key), ast.Load())
         if isinstance(node, c.TDatePart):
             assert node.part in c.DATE_PARTS
