@@ -64,8 +64,12 @@ def test_versions_are_chosen_by_inspection_date(
         '"first_used": "2021-03-01"}, "measurements": {"service_brake_pct": 64, '
         '"parking_brake_pct": 6}, "defects": []}'
     )
-    records.write_text(record % ("old", "2025-06-01") + "\n" + record % ("new", "2026-02-01") + "\n")
-    code = main(["score", str(records), "-s", "brake-check", "--standards-dir", "standards", "-f", "csv"])
+    records.write_text(
+        record % ("old", "2025-06-01") + "\n" + record % ("new", "2026-02-01") + "\n"
+    )
+    code = main(
+        ["score", str(records), "-s", "brake-check", "--standards-dir", "standards", "-f", "csv"]
+    )
     assert code == 0
     rows = [line.split(",")[:6] for line in capsys.readouterr().out.splitlines()[1:]]
     assert rows == [

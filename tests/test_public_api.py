@@ -11,7 +11,9 @@ import qualityscore
 def test_all_is_sorted_and_exported() -> None:
     names = list(qualityscore.__all__)
     # constants, then classes, then functions, each alphabetical (ruff's RUF022 order)
-    assert names == sorted(names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n))
+    assert names == sorted(
+        names, key=lambda n: (0 if n.isupper() else 1 if n[0].isupper() else 2, n)
+    )
     for name in qualityscore.__all__:
         assert hasattr(qualityscore, name), name
 
@@ -48,5 +50,7 @@ def test_every_error_is_a_quality_score_error() -> None:
 
 def test_importing_the_library_does_not_import_typer_or_pytest() -> None:
     code = "import sys, qualityscore; print(sorted(m for m in ('typer', 'click', 'pytest') if m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

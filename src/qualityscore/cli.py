@@ -10,7 +10,7 @@ import json
 import sys
 import time
 import traceback
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -58,7 +58,7 @@ Spec = Annotated[
 Lang = Annotated[str, typer.Option("--lang", help="Language of titles and messages (en, ru, ...).")]
 
 
-class ScoreFormat(str, Enum):
+class ScoreFormat(StrEnum):
     table = "table"
     json = "json"
     jsonl = "jsonl"
@@ -67,12 +67,12 @@ class ScoreFormat(str, Enum):
     html = "html"
 
 
-class TextFormat(str, Enum):
+class TextFormat(StrEnum):
     text = "text"
     json = "json"
 
 
-class InputFormat(str, Enum):
+class InputFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
     yaml = "yaml"
@@ -444,7 +444,7 @@ def standards_show(
     return 0
 
 
-class SchemaKind(str, Enum):
+class SchemaKind(StrEnum):
     standard = "standard"
     record = "record"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import itertools
 import sys
 import textwrap
 import types
@@ -515,7 +516,9 @@ class _Gen:
         if ident in self.fused_sources:
             return out  # each defect is checked in the fused loop over the defects
         d = self.fresh("d")
-        loop = ast.For(ast.Name(d, ast.Store()), _name(ident), self.defect_checks(d, spec, severities), [])
+        loop = ast.For(
+            ast.Name(d, ast.Store()), _name(ident), self.defect_checks(d, spec, severities), []
+        )
         return [*out, loop]
 
     def defect_checks(
@@ -541,7 +544,7 @@ class _Gen:
         for name, kind, field_spec, required in optional:
             value = self.fresh("e")
             check = self.check_value(value, kind, field_spec)
-            if kind == "number" or kind == "date":
+            if kind in ("number", "date"):
                 # a normalised value would have to be written back: leave those to the validator
                 check = _tpl(
                     f"if {value}.__class__ is not float:\n    raise h_Unusual"
@@ -857,7 +860,7 @@ class _Gen:
             (ast.Compare(_name("x"), [ast.LtE()], [_c(x_first)]), _c(p_first)),
             (ast.Compare(_name("x"), [ast.GtE()], [_c(x_last)]), _c(p_last)),
         ]
-        segments = list(zip(points, points[1:], strict=False))
+        segments = list(itertools.pairwise(points))
         for n, ((x0, y0), (x1, y1)) in enumerate(segments):
             value = self.segment(x0, y0, x1, y1)
             test = ast.Compare(_name("x"), [ast.LtE()], [_c(x1)]) if n < len(segments) - 1 else None
@@ -865,10 +868,7 @@ class _Gen:
         stmt: list[ast.stmt] = []
         for test, value in reversed(branches):
             assign: list[ast.stmt] = [ast.Assign([ast.Name("p", ast.Store())], value)]
-            if test is None:
-                stmt = assign
-            else:
-                stmt = [ast.If(test, assign, stmt)]
+            stmt = assign if test is None else [ast.If(test, assign, stmt)]
         return stmt
 
     @staticmethod
@@ -1034,7 +1034,12 @@ class _Gen:
             else _tpl("C[SEVIDX[S]] += 1", SEVIDX=self.sev_index_const(), S=severity)
         )
         if not cap and isinstance(points, ast.Constant) and self.mode == "fast":
-            return _tpl(f"if WHERE:\n    {total} = {total} + POINTS\n    RECORD", WHERE=where, POINTS=points, RECORD=record)
+            return _tpl(
+                f"if WHERE:\n    {total} = {total} + POINTS\n    RECORD",
+                WHERE=where,
+                POINTS=points,
+                RECORD=record,
+            )
         return _tpl(
             f"if WHERE:\n    q = POINTS\n    CAP\n    {total} = {total} + q\n    RECORD",
             WHERE=where,

@@ -347,7 +347,7 @@ def _explain_standard(
         for cat in plan.categories
     )
     components = []
-    for (name, comp), comp_result in zip(standard.components, comps, strict=True):
+    for (_, comp), comp_result in zip(standard.components, comps, strict=True):
         comp_rating = comp.rating(rating.record, comp_result)
         components.append(_explain_standard(comp, comp_result, comp_rating, lang))
     return Explanation(

@@ -7,6 +7,7 @@ with any error never reaches the compiler.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -242,6 +243,7 @@ class _Checker:
         weights = self.weights(categories)
         self.effective()
         self.tests(rules)
+        grade_order = self.grade_order(grades)  # before the error check: it reports problems too
         if any(p.severity == "error" for p in self.problems):
             raise StandardError(sorted(self.problems, key=_position))
         return Plan(
@@ -259,7 +261,7 @@ class _Checker:
             verdicts=verdicts,
             min_coverage=r.rating.min_coverage,
             int_weights=weights,
-            grade_order=self.grade_order(grades),
+            grade_order=grade_order,
             warnings=tuple(p for p in self.problems if p.severity == "warning"),
         )
 
@@ -557,12 +559,12 @@ class _Checker:
     ) -> dict[str, Any]:
         of = self.expression(scale, "of", scale.of, scope, NUMBER, f"the scale of {label}")
         points = tuple((float(x), float(p)) for x, p in scale.points)
-        for (x0, _), (x1, _) in zip(points, points[1:], strict=False):
+        for (x0, _), (x1, _) in itertools.pairwise(points):
             if not x1 > x0:
                 self.report(
                     "scale-order",
-                    f"the points of {label}'s scale must have increasing readings, but {x1:g} "
-                    f"follows {x0:g}",
+                    f"the points of the scale of {label} must have increasing readings, but "
+                    f"{x1:g} follows {x0:g}",
                     scale.span("points"),
                     "list the points from the lowest reading to the highest: [[29, 100], [58, 0]]",
                 )
@@ -602,12 +604,14 @@ class _Checker:
         )
         points: Checked | float | dict[str, float]
         if isinstance(spec.points, dict):
+            written = spec.origin.get("points") if spec.origin is not None else None
             for sev in spec.points:
                 if sev not in self.r.severities:
+                    at = written.located.get(sev) if isinstance(written, LocDict) else None
                     self.report(
                         "unknown-severity",
                         f"'{sev}' is not one of the severities: {one_of(self.r.severities)}",
-                        spec.span("points"),
+                        at.key_span if at is not None else spec.span("points"),
                         did_you_mean(sev, self.r.severities),
                     )
             points = {sev: float(spec.points.get(sev, 0.0)) for sev in self.r.severities}
@@ -824,11 +828,10 @@ def default_problem(spec: s.InputSpec, severities: tuple[str, ...]) -> str | Non
         ok = isinstance(value, list) and not value
     if not ok:
         return f"the default {value!r} is not a valid {t}"
-    if t in ("number", "integer"):
-        if (spec.min is not None and value < spec.min) or (
-            spec.max is not None and value > spec.max
-        ):
-            return f"the default {value!r} is outside [{spec.min}, {spec.max}]"
+    if t in ("number", "integer") and (
+        (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max)
+    ):
+        return f"the default {value!r} is outside [{spec.min}, {spec.max}]"
     return None
 
 

@@ -42,7 +42,7 @@ class Renderer(ABC):
     def _write(self, rating: Rating) -> None:
         """Write one rating."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most formats need no footer
         """Finish the document (closing brackets, table footer)."""
 
 

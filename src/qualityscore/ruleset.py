@@ -255,7 +255,8 @@ def _inspection_date(record: Any, record_id: str) -> dt.date | None:
             pass
     raise RecordError(
         "record-wrong-type",
-        f"inspection.date should be a date (YYYY-MM-DD), but is {value!r}",
+        "inspection.date should be a date (YYYY-MM-DD), but is "
+        + (f"the text {value!r}" if isinstance(value, str) else repr(value)),
         record=record_id,
         field="inspection.date",
     )

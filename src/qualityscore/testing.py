@@ -22,7 +22,7 @@ from qualityscore.ruleset import CompiledStandard
 from qualityscore.standard.check import check_file
 from qualityscore.standard.load import validation_diagnostics
 from qualityscore.standard.registry import Registry, bundled_root, standard_files
-from qualityscore.standard.spec import Spec, TestCaseSpec
+from qualityscore.standard.spec import Spec, TestCaseSpec, _describe
 from qualityscore.yamlio import LocDict, LocList, load_yaml, read_source
 
 
@@ -116,7 +116,8 @@ def _extra_cases(path: Path) -> tuple[list[TestCaseSpec], list[Diagnostic]]:
     if not extra.is_file():
         return [], []
     try:
-        data = load_yaml(read_source(extra))
+        source = read_source(extra)
+        data = load_yaml(source)
     except QualityScoreError as exc:
         return [], list(exc.diagnostics)
     if isinstance(data, LocList):
@@ -124,7 +125,14 @@ def _extra_cases(path: Path) -> tuple[list[TestCaseSpec], list[Diagnostic]]:
         wrapped["tests"] = data
         data = wrapped
     if not isinstance(data, LocDict):
-        return [], [Diagnostic("wrong-type", "a tests file holds a list of test cases", None)]
+        return [], [
+            Diagnostic(
+                "wrong-type",
+                f"a tests file holds a list of test cases, but this one holds {_describe(data)}",
+                source.span(0),
+                "write '- name: ...' items, each with a record and an expect",
+            )
+        ]
     try:
         return list(_TestsFile.model_validate(data).tests), []
     except ValidationError as exc:

@@ -176,18 +176,28 @@ class RecordValidator:
         if kind == "finite_number":
             return "record-not-finite", f"{path} is {value}, not a finite number", None
         if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-            bounds = f"[{_num(spec.min)}, {_num(spec.max)}]" if spec else ""
-            unit = f" {spec.unit}" if spec and spec.unit else ""
+            if spec is None:  # a defect's count
+                limit = next(iter(error.get("ctx", {}).values()), "?")
+                words = {"greater_than_equal": "at least", "less_than_equal": "at most"}
+                bound = f"{words.get(kind, kind.replace('_', ' '))} {limit}"
+                return "record-out-of-range", f"{path} is {value}, but must be {bound}", None
+            bounds = f"[{_num(spec.min)}, {_num(spec.max)}]"
+            unit = f" {spec.unit}" if spec.unit else ""
             return (
                 "record-out-of-range",
-                f"{path} is {value}{unit}, outside the allowed range {bounds}".rstrip(),
+                f"{path} is {value}{unit}, outside the allowed range {bounds}",
                 None,
             )
         if kind == "literal_error":
-            defects = path.split("[", 1)[0]
+            defects, _, rest = path.partition("[")
+            extra = self.inputs.get(defects)
+            # an extra field of a recorded defect (defects[0].zone) lists its values in `fields`
+            field_spec = (extra.fields or {}).get(rest.partition(".")[2]) if extra else None
             allowed = (
                 list(spec.values or [])
                 if spec is not None and spec.values
+                else list(field_spec.values or [])
+                if field_spec is not None and field_spec.values
                 else list(self.severities_of.get(defects, ()))
                 if path.endswith(".severity")
                 else []
@@ -283,7 +293,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part.startswith("function-") or part.startswith("literal["):
+        elif part.startswith(("function-", "literal[")):
             continue
         else:
             out += ("." if out else "") + part
@@ -309,4 +319,6 @@ def _kind(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, dt.date):  # YAML reads 2024-05-01 as a date
+        return f"the date {value.isoformat()}"
     return type(value).__name__

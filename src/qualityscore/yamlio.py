@@ -144,7 +144,10 @@ def _compose_all(source: SourceText, *, single: bool) -> Iterator[Node]:
             f"the document has {len(source.text):,} characters; the limit is {MAX_BYTES:,}",
             None,
         )
-    loader = _Loader(source.text)
+    try:
+        loader = _Loader(source.text)  # the pure-Python reader checks the characters here
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(source, exc) from None
     try:
         count = 0
         while loader.check_node():
@@ -168,17 +171,34 @@ def _compose_all(source: SourceText, *, single: bool) -> Iterator[Node]:
             span = source.span(min(mark.index, len(source.text)))
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         context = f" ({exc.context})" if exc.context and exc.problem else ""
-        raise _fail(
-            "yaml-syntax",
-            f"{problem}{context}",
-            span,
-            hint="check the indentation and quoting here; quote a whole value that contains "
-            "': ' or ' #', or starts with a quote, '[', '{', '*', '&', '!' or '%'",
-        ) from None
+        hint = (
+            "check the indentation and quoting here; quote a whole value that contains "
+            "': ' or ' #', or starts with a quote, '[', '{', '*', '&', '!' or '%'"
+        )
+        if mark is not None and source.text[mark.index : mark.index + 1] == "\t":
+            hint = "YAML indents with spaces, never tabs: replace the tab with spaces"
+        raise _fail("yaml-syntax", f"{problem}{context}", span, hint) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(source, exc) from None
     except yaml.YAMLError as exc:
         raise _fail("yaml-syntax", str(exc).strip(), None) from None
     finally:
         loader.dispose()
+
+
+def _reader_problem(source: SourceText, exc: yaml.reader.ReaderError) -> StandardError:
+    """A character YAML does not allow; libyaml counts its position in UTF-8 bytes."""
+    position = exc.position
+    if _Loader.__name__.startswith("C"):
+        position = len(source.text.encode("utf-8")[:position].decode("utf-8", errors="ignore"))
+    char = exc.character
+    number = char if isinstance(char, int) else ord(char) if isinstance(char, str) else 0
+    return _fail(
+        "yaml-syntax",
+        f"the character U+{number:04X} is not allowed in YAML text ({exc.reason})",
+        source.span(position),
+        hint='remove it; in a double-quoted string it may be written as an escape, e.g. "\\a"',
+    )
 
 
 def _check_size(source: SourceText, root: Node) -> None:
@@ -328,9 +348,12 @@ class _Builder:
         hint = f"quote it: '{shown}'" if isinstance(node, ScalarNode) else None
         if node.tag == "tag:yaml.org,2002:bool":
             hint = f"YAML 1.1 reads {shown} as a boolean; quote it: '{shown}'"
+        found = (
+            f"{shown!r} is read as {kind}" if isinstance(node, ScalarNode) else f"this is {kind}"
+        )
         raise _fail(
             "yaml-non-string-key",
-            f"keys must be text, but {shown!r} is read as {kind}",
+            f"keys must be text, but {found}",
             _span(self.source, node),
             hint=hint,
         )
@@ -353,7 +376,8 @@ def locate(root: Any, loc: tuple[int | str, ...]) -> tuple[Any, Located | None]:
     container = root
     found: Located | None = None
     for part in loc:
-        if isinstance(container, LocDict) and isinstance(part, str) and part in container.located:
+        # two branches (not one 'or') so that the type checker knows which index is which
+        if isinstance(container, LocDict) and isinstance(part, str) and part in container.located:  # noqa: SIM114
             found = container.located[part]
             container = container[part]
         elif (

@@ -256,7 +256,7 @@ class _Checker:
     # names ----------------------------------------------------------------------------------
 
     def resolve_chain(self, node: p.Expr, chain: list[tuple[str | int, p.Expr]]) -> TNode:
-        root, root_node = chain[0]
+        root = chain[0][0]
         assert isinstance(root, str)
         if root in self.scope.locals:
             return self.access(TLocal(self.scope.locals[root], root), chain[1:])

@@ -165,8 +165,7 @@ class ExprCompiler:
         return f"_g{self._counter}"
 
     def with_guarded(self, guarded: set[Ref] | frozenset[Ref]) -> ExprCompiler:
-        other = ExprCompiler(self.load, self.helper, self.const, self.locals, guarded, self.fresh)
-        return other
+        return ExprCompiler(self.load, self.helper, self.const, self.locals, guarded, self.fresh)
 
     def literal(self, value: object) -> ast.expr:
         if isinstance(value, dt.date):

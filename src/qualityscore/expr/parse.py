@@ -216,7 +216,7 @@ class _Parser:
         )
 
     def check_name(self, node: ast.AST, name: str) -> None:
-        if name.startswith("__") or name.startswith("_"):
+        if name.startswith("_"):
             raise self.fail(
                 node,
                 "forbidden-name",
@@ -227,10 +227,11 @@ class _Parser:
     def convert(self, node: ast.AST) -> Expr:
         self.count += 1
         if self.count > MAX_NODES:
-            raise self.fail(
-                node,
+            raise ExprProblem(  # a property of the whole expression: point at its start
                 "expression-too-large",
                 f"the expression has more than {MAX_NODES} parts",
+                0,
+                len(self.text),
                 "split it into derived values",
             )
         start, end = self.span(node)

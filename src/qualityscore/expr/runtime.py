@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -148,7 +149,7 @@ def interp(x: float, points: list[list[float]]) -> float:
         raise Undefined("interp() of no points")
     if x <= points[0][0]:
         return points[0][1]
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if x <= x1:
             return segment(x, x0, y0, x1, y1)
     return points[-1][1]
@@ -210,7 +211,7 @@ def round_value(x: float, places: int, mode: str) -> float:
     rounds that decimal with the standard's mode: `half_up` (halves away from zero, as Excel and
     the Euro NCAP calculator do), `half_even` (halves to the even digit), `floor` or `ceil`.
     """
-    if x != x or x in (math.inf, -math.inf):
+    if not math.isfinite(x):
         return x
     scale = _SCALE[places]
     y = x * scale
@@ -219,7 +220,7 @@ def round_value(x: float, places: int, mode: str) -> float:
         frac = y - low
         # Only values within a hair of a midpoint (half modes) or of a whole number (floor and
         # ceil) need the exact decimal reading below; everything else is decided here.
-        if mode == "half_up" or mode == "half_even":
+        if mode in ("half_up", "half_even"):
             if not -1e-6 < frac - 0.5 < 1e-6:
                 n = low + 1 if frac > 0.5 else low
                 return n / scale if places else float(n)

@@ -147,6 +147,8 @@ def comparable(a: Type, b: Type) -> bool:
 
 
 def describe(t: Type) -> str:
-    """A type in words, with its article, for messages: 'a number', 'an enum [...]'."""
+    """A type in words, with its article, for messages: 'a number', 'an enum [...]', 'text'."""
     text = str(t)
+    if t == TEXT:
+        return text  # 'cannot compare a number with text', not 'with a text'
     return ("an " if text[0] in "aeiou" else "a ") + text

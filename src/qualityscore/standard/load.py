@@ -75,7 +75,7 @@ def parse_standard(source: SourceText) -> s.StandardSpec:
             [
                 Diagnostic(
                     "empty-standard",
-                    "the file is empty",
+                    "the file is empty: it holds no YAML, only blank lines or comments",
                     source.span(0),
                     "run `qualityscore new ID` for a standard to start from",
                 )
@@ -95,6 +95,14 @@ def parse_standard(source: SourceText) -> s.StandardSpec:
         return s.StandardSpec.model_validate(data)
     except ValidationError as exc:
         raise StandardError(validation_diagnostics(exc, data, s.StandardSpec)) from None
+
+
+def dump_standard(spec: s.StandardSpec) -> str:
+    """A standard as YAML text that `parse_standard` reads back into an equal StandardSpec."""
+    import yaml
+
+    data = spec.model_dump(mode="python", by_alias=True, exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def validation_diagnostics(
@@ -248,10 +256,17 @@ def _diagnostic(error: ErrorDetails, root: LocDict, model: type[BaseModel]) -> D
             "invalid-value", f"{value!r} is out of range: it must be {words} {bound}", span
         )
     if kind in ("too_short", "too_long"):
+        ctx = error.get("ctx", {})
+        what = "the mapping" if isinstance(value, dict) else "the list"
+        count = ctx.get("actual_length")
+        limit = (
+            f"at least {ctx.get('min_length')}"
+            if kind == "too_short"
+            else f"at most {ctx.get('max_length')}"
+        )
+        noun = ("entry", "entries") if isinstance(value, dict) else ("item", "items")
         return Diagnostic(
-            "invalid-value",
-            error["msg"].replace("List", "the list").replace("Dictionary", "the mapping"),
-            span,
+            "invalid-value", f"{what} has {count} {noun[count != 1]}, but needs {limit}", span
         )
     if kind == "number_or_expression":
         return Diagnostic(

@@ -198,9 +198,9 @@ class Registry:
 def registry_root_of(path: Path) -> Path | None:
     """The registry folder a standard file sits in, when it follows the `<id>/<version>.yaml` layout."""
     path = path.resolve()
-    if re.match(SEMVER_PATTERN, path.name[: -len(".yaml")] if path.name.endswith(".yaml") else ""):
-        if re.match(ID_PATTERN, path.parent.name):
-            return path.parent.parent
+    version = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else ""
+    if re.match(SEMVER_PATTERN, version) and re.match(ID_PATTERN, path.parent.name):
+        return path.parent.parent
     return None
 
 

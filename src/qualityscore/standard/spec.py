@@ -7,6 +7,7 @@ Every model built from YAML remembers the mapping it came from (`where`), so tha
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -70,7 +71,7 @@ def _number_or_expression(value: Any) -> float | str:
             "expected a number or an expression, found {found}",
             {"found": _describe(value)},
         )
-    if isinstance(value, float) and value != value:
+    if isinstance(value, float) and math.isnan(value):
         raise PydanticCustomError("number_or_expression", "expected a number, found NaN", {})
     return float(value) if not isinstance(value, str) else value
 

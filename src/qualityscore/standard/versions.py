@@ -95,7 +95,8 @@ def _comparator(part: str, whole: str) -> list[Bound]:
     op, rest = match.group(1) or "", match.group(2)
     partial = _PARTIAL.match(rest.strip())
     if partial is None:
-        raise RangeSyntaxError(f"'{part}' in '{whole}' is not a version")
+        where = f" in '{whole}'" if part != whole else ""
+        raise RangeSyntaxError(f"'{part}'{where} is not a version or range")
     raw = [partial.group(i) for i in (1, 2, 3)]
     pre = (partial.group(4) or "").lstrip("-")
     nums: list[int] = []
