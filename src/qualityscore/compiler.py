@@ -1142,11 +1142,15 @@ class _Gen:
         miss = " + ".join(["0", *[f"m{i}" for i in range(n_cat)]])
         out += _tpl(f"app = {app}\nmiss = {miss}")
         for j, comp in enumerate(plan.components):
-            # A component enters like a category; an optional one without data is left out.
+            # A component enters like a category scored out of 100 (its score as a share of the
+            # most it can give: 4 stars of 5 enter as 80); one that is optional and has no data
+            # is left out.
+            top = comp.plan.score_max
+            scaled = f"kc[{RAW}]" if top == 100.0 else f"kc[{RAW}] * {100.0 / top!r}"
             out += _tpl(
                 f"""
                 kc = K[{j}]
-                s{n_cat + j} = kc[{RAW}]
+                s{n_cat + j} = {scaled} if kc[{RAW}] is not None else None
                 if not ({comp.optional!r} and kc[{RAW}] is None):
                     app = app + kc[{APPLICABLE}]
                     miss = miss + kc[{MISSING}]

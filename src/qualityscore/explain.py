@@ -249,7 +249,12 @@ def _rule_line(result: RuleResult, lab: dict[str, str]) -> str:
     status = lab.get(result.outcome, result.outcome)
     detail = f" {_signed(result.points)}" if result.points else ""
     severity = f" [{result.severity}]" if result.severity else ""
-    text = result.message or result.title
+    # the failure message describes a failure: a rule that passed or did not apply shows its title
+    text = (
+        (result.message or result.title)
+        if result.outcome in ("fail", "points", "defect")
+        else result.title
+    )
     read = (
         ", ".join(f"{k} = {_show(v, lab)}" for k, v in result.values.items())
         if result.values

@@ -131,6 +131,19 @@ class Plan:
         return self.resolved.id
 
     @property
+    def score_max(self) -> float:
+        """The highest score the standard can give (a component enters a composite out of 100)."""
+        maxes = [c.max for c in self.categories] + [100.0 for _ in self.components]
+        if not maxes:
+            return 100.0
+        if self.score_method == "min":
+            return min(maxes)
+        if self.score_method == "sum":
+            return sum(maxes)
+        weights = self.int_weights or tuple(1 for _ in maxes)
+        return sum(w * m for w, m in zip(weights, maxes, strict=True)) / sum(weights)
+
+    @property
     def version(self) -> str:
         return self.resolved.version
 

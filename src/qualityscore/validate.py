@@ -160,6 +160,12 @@ class RecordValidator:
         errors = exc.errors(include_url=False)
         first = errors[0]
         path = _path(first["loc"])
+        if first["type"] == "missing" and path in self.groups:
+            # a whole group is absent: name the required field in it
+            required = sorted(
+                p for p, s in self.inputs.items() if p.startswith(path + ".") and s.required
+            )
+            path = required[0] if required else path
         code, message, hint = self._describe(first, path)
         more = len(errors) - 1
         if more:
