@@ -167,6 +167,7 @@ def score(
         verify_lock(ruleset, locked)
     order = _fail_under_order(ruleset, fail_under)
     categories = list(dict.fromkeys(c.name for s in ruleset.standards for c in s.plan.categories))
+    components = list(dict.fromkeys(c.name for s in ruleset.standards for c in s.plan.components))
     items = read_records(
         paths,
         stdin=stdin_text() if "-" in paths else None,
@@ -175,7 +176,7 @@ def score(
     read = scored = rejected = below = 0
     progress = _Progress(sys.stderr.isatty())
     with atomic_output(output, sys.stdout) as out, _errors_out(errors) as error_file:
-        renderer = RENDERERS[fmt.value](out, categories)
+        renderer = RENDERERS[fmt.value](out, categories, components)
         for outcome in ruleset.score_many(items, lang=lang, workers=workers):
             read += 1
             if isinstance(outcome, Rating):

@@ -282,7 +282,7 @@ class _Gen:
         if path == "grade":
             return _name("grade")
         if parts[0] == "findings":
-            return self.count_expr(_name("C"), self.plan.severities, parts[1])
+            return self.own_count(parts[1])
         if parts[0] == "categories":
             index = self.categories.index(parts[1])
             if parts[2] == "max":
@@ -305,6 +305,30 @@ class _Gen:
                 )
             return value
         raise KeyError(path)  # pragma: no cover - the checker only admits the paths above
+
+    def own_count(self, name: str) -> ast.expr:
+        """`findings.<name>` of this standard: its own findings and its components' together.
+
+        The counts list C holds this standard's severities (a component's findings of a severity
+        of the same name are already added to it); severities only a component has are summed
+        from the components' counts here.
+        """
+        own = self.count_expr(_name("C"), self.plan.severities, name)
+        extra: list[ast.expr] = []
+        for j, comp in enumerate(self.plan.components):
+            counts = ast.Subscript(
+                ast.Subscript(_name("K"), _c(j), ast.Load()), _c(COUNTS), ast.Load()
+            )
+            for k, sev in enumerate(comp.plan.severities):
+                if sev not in self.sev_index and (name == "total" or name == sev):
+                    extra.append(ast.Subscript(counts, _c(k), ast.Load()))
+        if not extra:
+            return own
+        terms = extra if name not in ("total", *self.plan.severities) else [own, *extra]
+        total = terms[0]
+        for term in terms[1:]:
+            total = ast.BinOp(total, ast.Add(), term)
+        return total
 
     def count_expr(self, counts: ast.expr, severities: Sequence[str], name: str) -> ast.expr:
         if name == "total":

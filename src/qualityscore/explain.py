@@ -211,7 +211,6 @@ class Explanation:
                 f"{lab['verdict']} {cr.verdict} · {lab['coverage']} {_pct(cr.coverage)}"
             )
             lines += comp._body(lab, indent + "    ")
-            lines += [indent + "    " + line for line in comp._decisions(lab)]
             lines.append("")
         lines += [indent + line for line in self._decisions(lab)]
         return lines

@@ -29,10 +29,20 @@ def _json(data: Any) -> str:
 class Renderer(ABC):
     """Writes ratings one at a time; `close()` finishes the document."""
 
-    def __init__(self, out: TextIO, categories: Sequence[str] = ()) -> None:
+    def __init__(
+        self, out: TextIO, categories: Sequence[str] = (), components: Sequence[str] = ()
+    ) -> None:
         self.out = out
         self.categories = list(categories)
+        self.components = list(components)
         self.count = 0
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """category.<name> and component.<name> score columns, for the tabular formats."""
+        return [f"category.{c}" for c in self.categories] + [
+            f"component.{c}" for c in self.components
+        ]
 
     def write(self, rating: Rating) -> None:
         self.count += 1
@@ -62,7 +72,7 @@ class JsonlRenderer(Renderer):
 _COLUMNS = ("record", "standard", "version", "score", "grade", "verdict", "coverage", "findings")
 
 
-def _row(rating: Rating, categories: Sequence[str]) -> list[str]:
+def _row(rating: Rating, categories: Sequence[str], components: Sequence[str] = ()) -> list[str]:
     return [
         rating.record,
         rating.standard.id,
@@ -76,40 +86,48 @@ def _row(rating: Rating, categories: Sequence[str]) -> list[str]:
             _num(rating.categories[name].score) if name in rating.categories else ""
             for name in categories
         ],
+        *[
+            _num(rating.components[name].score) if name in rating.components else ""
+            for name in components
+        ],
     ]
 
 
 class CsvRenderer(Renderer):
-    def __init__(self, out: TextIO, categories: Sequence[str] = ()) -> None:
-        super().__init__(out, categories)
+    def __init__(
+        self, out: TextIO, categories: Sequence[str] = (), components: Sequence[str] = ()
+    ) -> None:
+        super().__init__(out, categories, components)
         self.writer = csv.writer(out, lineterminator="\n")
-        self.writer.writerow(
-            [*_COLUMNS, "fingerprint", *(f"category.{c}" for c in self.categories)]
-        )
+        self.writer.writerow([*_COLUMNS, "fingerprint", *self.extra_columns])
 
     def _write(self, rating: Rating) -> None:
-        row = _row(rating, self.categories)
+        row = _row(rating, self.categories, self.components)
         self.writer.writerow(
             [*row[: len(_COLUMNS)], rating.standard.fingerprint, *row[len(_COLUMNS) :]]
         )
 
 
 class MarkdownRenderer(Renderer):
-    def __init__(self, out: TextIO, categories: Sequence[str] = ()) -> None:
-        super().__init__(out, categories)
-        head = [*_COLUMNS, *self.categories]
+    def __init__(
+        self, out: TextIO, categories: Sequence[str] = (), components: Sequence[str] = ()
+    ) -> None:
+        super().__init__(out, categories, components)
+        head = [*_COLUMNS, *self.extra_columns]
         out.write("| " + " | ".join(head) + " |\n")
         out.write("|" + "|".join(["---"] * len(head)) + "|\n")
 
     def _write(self, rating: Rating) -> None:
-        cells = [c.replace("|", "\\|") for c in _row(rating, self.categories)]
+        cells = [c.replace("|", "\\|") for c in _row(rating, self.categories, self.components)]
         self.out.write("| " + " | ".join(cells) + " |\n")
 
 
 class HtmlRenderer(Renderer):
-    def __init__(self, out: TextIO, categories: Sequence[str] = ()) -> None:
-        super().__init__(out, categories)
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in [*_COLUMNS, *self.categories])
+    def __init__(
+        self, out: TextIO, categories: Sequence[str] = (), components: Sequence[str] = ()
+    ) -> None:
+        super().__init__(out, categories, components)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in [*_COLUMNS, *self.extra_columns])
         out.write(
             '<!doctype html>\n<html><head><meta charset="utf-8"><title>qualityscore ratings</title>'
             "<style>body{font-family:sans-serif}table{border-collapse:collapse}"
@@ -118,7 +136,7 @@ class HtmlRenderer(Renderer):
         )
 
     def _write(self, rating: Rating) -> None:
-        cells = _row(rating, self.categories)
+        cells = _row(rating, self.categories, self.components)
         numeric = {3, 6, 7}
         tds = "".join(
             f'<td class="n">{html.escape(c)}</td>'
@@ -135,10 +153,12 @@ class HtmlRenderer(Renderer):
 class TableRenderer(Renderer):
     """A fixed-width table for people; long batches stream row by row."""
 
-    WIDTHS = (28, 8, 18, 12, 9, 8)
+    WIDTHS = (28, 8, 18, 16, 9, 8)
 
-    def __init__(self, out: TextIO, categories: Sequence[str] = ()) -> None:
-        super().__init__(out, categories)
+    def __init__(
+        self, out: TextIO, categories: Sequence[str] = (), components: Sequence[str] = ()
+    ) -> None:
+        super().__init__(out, categories, components)
         head = ("record", "score", "grade", "verdict", "coverage", "findings")
         out.write(self._line(head) + "\n")
         out.write(self._line(tuple("-" * w for w in self.WIDTHS)) + "\n")

@@ -38,15 +38,11 @@ _DEFECT_FIELDS = ("code", "severity", "area", "description", "count")
 
 
 def _scalar_schema(kind: str, spec: Any) -> cs.CoreSchema:
+    lo = getattr(spec, "min", None)
+    hi = getattr(spec, "max", None)
     if kind == "number":
-        return (
-            cs.float_schema(strict=True, allow_inf_nan=False, ge=spec.min, le=spec.max)
-            if isinstance(spec, InputSpec)
-            else cs.float_schema(strict=True, allow_inf_nan=False)
-        )
+        return cs.float_schema(strict=True, allow_inf_nan=False, ge=lo, le=hi)
     if kind == "integer":
-        lo = spec.min if isinstance(spec, InputSpec) else None
-        hi = spec.max if isinstance(spec, InputSpec) else None
         return cs.int_schema(
             strict=True,
             ge=math.ceil(lo) if lo is not None else None,

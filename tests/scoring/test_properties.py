@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 import qualityscore
@@ -89,6 +89,16 @@ records = st.fixed_dictionaries(
 )
 
 
+complete_records = st.fixed_dictionaries(
+    {
+        "defects": st.lists(defect, max_size=6),
+        "m": st.fixed_dictionaries(
+            {"tread_mm": _reading(0, 20), "brake_pct": _reading(0, 150), "co_pct": _reading(0, 10)}
+        ),
+    }
+)
+
+
 def _summary(rating: qualityscore.Rating) -> tuple[Any, ...]:
     return (
         rating.score,
@@ -140,16 +150,14 @@ def test_adding_a_defect_never_raises_the_score_nor_improves_the_verdict(
 
 
 @given(
-    records,
+    complete_records,
     st.sampled_from(["tread_mm", "brake_pct", "co_pct"]),
     st.floats(0.01, 50, allow_nan=False),
 )
 def test_worsening_a_reading_never_raises_the_score_nor_improves_the_verdict(
     rules: qualityscore.RuleSet, record: dict[str, Any], field: str, amount: float
 ) -> None:
-    readings = record.get("m", {})
-    assume(field in readings)
-    worse = dict(readings)
+    worse = dict(record["m"])
     limits = {"tread_mm": (0, 20), "brake_pct": (0, 150), "co_pct": (0, 10)}
     lo, hi = limits[field]
     # lower tread and brake efficiency are worse; more CO is worse

@@ -287,7 +287,12 @@ class _Checker:
 
     def unknown(self, node: p.Expr, path: str) -> ExprProblem:
         names = self.scope.names()
+        if path in ("true", "false", "null", "none"):
+            booleans = "True or False; an absent field is tested with present(field)"
+            return _fail(node, "unknown-field", f"unknown name '{path}'", f"write {booleans}")
         hint = did_you_mean(path, names)
+        if hint is None and path.lower() in ("true", "false", "none", "null"):
+            hint = "write the booleans as True and False; a missing value is tested with present(field)"
         if hint is None and path in FUNCTIONS:
             hint = f"{path} is a function: call it, e.g. {FUNCTIONS[path].example}"
         if hint is None:

@@ -218,7 +218,7 @@ FUNCTIONS: dict[str, Function] = {
             "max(a, b, ...) | max(list) | max(x for x in list)",
             "The largest of numbers or dates. Of an empty list it has no value: the rule is "
             "not assessed.",
-            "max(d.points for d in defects)",
+            'max(d.count for d in defects if d.severity == "major")',
             1,
             None,
             "aggregate",

@@ -89,6 +89,7 @@ def catalog(registry: Registry) -> list[CatalogEntry]:
 
 def render_catalog(entries: list[CatalogEntry]) -> str:
     lines = []
+    width = max((len(f"{e.id}@{e.version}") for e in entries), default=0)
     for e in entries:
         extra = []
         if e.effective:
@@ -97,8 +98,9 @@ def render_catalog(entries: list[CatalogEntry]) -> str:
             extra.append(f"extends {e.extends}")
         if e.components:
             extra.append("composes " + ", ".join(e.components))
-        line = f"{e.id}@{e.version:<12} {e.title}" + (f"  ({'; '.join(extra)})" if extra else "")
-        lines.append(line)
+        ref = f"{e.id}@{e.version}"
+        line = f"{ref:<{width}}  {e.title}" + (f"  ({'; '.join(extra)})" if extra else "")
+        lines.append(line.rstrip())
         lines.append(f"    {e.path}")
         if e.problem:
             lines.append(f"    ! {e.problem}")

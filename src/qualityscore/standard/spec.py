@@ -155,6 +155,8 @@ class DefectFieldSpec(Spec):
 
     type: Literal["number", "integer", "text", "boolean", "date", "enum"]
     values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
     required: bool = False
     title: Text | None = None
 
