@@ -320,7 +320,7 @@ class _Gen:
                 ast.Subscript(_name("K"), _c(j), ast.Load()), _c(COUNTS), ast.Load()
             )
             for k, sev in enumerate(comp.plan.severities):
-                if sev not in self.sev_index and (name == "total" or name == sev):
+                if sev not in self.sev_index and name in ("total", sev):
                     extra.append(ast.Subscript(counts, _c(k), ast.Load()))
         if not extra:
             return own
@@ -794,16 +794,21 @@ class _Gen:
         if severity is not None and count_severity:
             out += self.count_severity(severity)
         if self.mode != "fast":
-            signed: ast.expr
+            # The rule's points are rounded and then signed (negative for a deduction), so that
+            # a floor or ceil mode rounds how much a rule moved, whichever the direction.
             if isinstance(points, ast.Constant) and isinstance(points.value, int | float):
-                amount = rule.sign * points.value + 0.0
                 reported: ast.expr = _c(
-                    runtime.round_value(amount, self.plan.places, self.plan.rounding)
+                    rule.sign
+                    * runtime.round_value(points.value, self.plan.places, self.plan.rounding)
+                    + 0.0
                 )
-                signed = _c(amount)
             else:
-                signed = ast.BinOp(_c(rule.sign), ast.Mult(), points) if rule.sign < 0 else points
-                reported = ast.Call(self.rounder(), [signed], [])
+                rounded = ast.Call(self.rounder(), [points], [])
+                reported = (
+                    ast.BinOp(ast.UnaryOp(ast.USub(), rounded), ast.Add(), _c(0.0))
+                    if rule.sign < 0
+                    else rounded
+                )
             out += _tpl(
                 "F.append(h_new(h_Finding, (ID, CAT, OUTCOME, SEV, REPORTED, MSG, VALUES)))",
                 h_new=self.helper("new"),
@@ -1113,12 +1118,17 @@ class _Gen:
                 items.append(self.load(ref))
         values = ast.Dict(keys, items)
         message = ast.Call(self.helper("defect_message"), [self.msg(rule.message), d], [])
-        signed = ast.BinOp(_c(rule.sign), ast.Mult(), _name("q")) if rule.sign < 0 else _name("q")
+        rounded = ast.Call(self.rounder(), [_name("q")], [])
+        signed = (
+            ast.BinOp(ast.UnaryOp(ast.USub(), rounded), ast.Add(), _c(0.0))
+            if rule.sign < 0
+            else rounded
+        )
         finding = _tpl(
             """
             for D, q in hits:
                 C[SEVIDX[SEV]] += 1
-                F.append(h_new(h_Finding, (ID, CAT, 'defect', SEV, h_R(SIGNED), MSG, VALUES)))
+                F.append(h_new(h_Finding, (ID, CAT, 'defect', SEV, SIGNED, MSG, VALUES)))
                 TRACE
             """,
             D=var,
@@ -1132,10 +1142,7 @@ class _Gen:
             SIGNED=signed,
             MSG=message,
             VALUES=values,
-            TRACE=self.trace(
-                rule, "defect", severity, ast.Call(self.rounder(), [signed], []), values, message
-            )
-            or [ast.Pass()],
+            TRACE=self.trace(rule, "defect", severity, signed, values, message) or [ast.Pass()],
         )
         return [
             *loop,
@@ -1307,7 +1314,8 @@ class _Gen:
     row_messages: list[tuple[int, Any]]
 
 
-_RAISING_CALLS = frozenset({"argmin", "argmax", "interp"})
+_RAISING_CALLS = frozenset({"argmin", "argmax", "interp", "floor", "ceil"})
+"""Calls that may raise Undefined (round(x), floor and ceil: of an overflowed, infinite value)."""
 
 
 def _may_raise(node: TNode, guarded: set[Ref]) -> bool:
@@ -1320,7 +1328,8 @@ def _may_raise(node: TNode, guarded: set[Ref]) -> bool:
     if isinstance(node, TItem):
         return True
     if isinstance(node, TCall) and (
-        node.func in _RAISING_CALLS or (node.func in ("min", "max") and len(node.args) == 1)
+        node.func in _RAISING_CALLS
+        or (node.func in ("min", "max", "round") and len(node.args) == 1)
     ):
         return True
     if isinstance(node, TPresent):

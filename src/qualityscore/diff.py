@@ -24,7 +24,7 @@ from qualityscore.plan import Plan
 from qualityscore.rating import Rating, StandardRef
 from qualityscore.records import Item, read_records
 from qualityscore.ruleset import CompiledStandard, RuleSet
-from qualityscore.standard.fingerprint import canonical, fingerprint
+from qualityscore.standard.fingerprint import Expression, canonical, fingerprint
 from qualityscore.standard.resolve import Resolved
 from qualityscore.standard.spec import INSUFFICIENT
 
@@ -44,7 +44,7 @@ class Change:
     new: Any
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "old": self.old, "new": self.new}
+        return {"field": self.field, "old": _written(self.old), "new": _written(self.new)}
 
 
 @dataclass(frozen=True)
@@ -661,10 +661,24 @@ def diff_standards(
 # text for people -----------------------------------------------------------------------------
 
 
+def _written(value: Any) -> Any:
+    """An expression as its author wrote it (changes are found on the canonical form)."""
+    if isinstance(value, Expression):
+        return value.written
+    if isinstance(value, dict):
+        return {k: _written(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_written(v) for v in value]
+    return value
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "(none)"
-    return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Expression):  # an expression between quotes it does not contain
+        text = value.written
+        return f"'{text}'" if '"' in text and "'" not in text else f'"{text}"'
+    return json.dumps(_written(value), ensure_ascii=False)
 
 
 def _num(value: float | None) -> str:

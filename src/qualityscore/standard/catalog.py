@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,7 @@ def show(spec: str, registry: Registry, *, resolved: bool = False) -> str:
         f"# {result.ref}, resolved: {' <- '.join(result.lineage)}\n"
         "# the canonical form whose sha256 is the fingerprint (expressions re-printed)\n"
     )
-    return header + yaml.safe_dump(
-        canonical(result), sort_keys=False, allow_unicode=True, width=100
-    )
+    plain = json.loads(
+        json.dumps(canonical(result), ensure_ascii=False)
+    )  # plain str, not Expression
+    return header + yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=100)

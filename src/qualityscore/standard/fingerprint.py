@@ -22,13 +22,38 @@ _EXPRESSION_KEYS = frozenset({"when", "require", "of", "where", "value"})
 _MAYBE_EXPRESSION_KEYS = frozenset({"points"})
 
 
+class _WholeNumbers(ast.NodeTransformer):
+    """90.0 and 90 mean the same in an expression: write both as 90."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+        value = node.value
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            return ast.Constant(int(value))
+        return node
+
+
+class Expression(str):
+    """A canonical expression that remembers how it was written (for showing it in a diff).
+
+    It is the canonical text for comparing and hashing; `written` is the author's text.
+    """
+
+    written: str
+
+    def __new__(cls, canonical: str, written: str) -> Expression:
+        made = super().__new__(cls, canonical)
+        made.written = written
+        return made
+
+
 def canonical_expression(text: str) -> str:
-    """An expression re-printed from its syntax tree (spacing, quotes and parentheses normalised)."""
+    """An expression re-printed from its syntax tree (spacing, quotes, parentheses and numbers
+    such as 90.0 normalised)."""
     try:
         tree = ast.parse("(\n" + text + "\n)", mode="eval")
     except SyntaxError:
-        return text.strip()
-    return ast.unparse(tree)
+        return Expression(text.strip(), text.strip())
+    return Expression(ast.unparse(_WholeNumbers().visit(tree)), " ".join(text.split()))
 
 
 def _normal(value: Any, key: str | None = None) -> Any:
@@ -59,6 +84,16 @@ def canonical(resolved: Resolved) -> dict[str, Any]:
         data = _dump(rule)
         for doc_key in ("description", "source"):
             data.pop(doc_key, None)
+        # what is the same whether written or left out is made explicit: hit, points, of
+        if rule.kind == "table":
+            data.setdefault("hit", "first")
+            for row in data["table"]:
+                row.setdefault("points", 0)
+        elif rule.kind in ("require", "points"):
+            data.setdefault("points", 0)
+        elif rule.kind == "defects":
+            data["defects"].setdefault("of", "defects")
+            data["defects"].setdefault("points", 0)
         rules.append(data)
     result: dict[str, Any] = _normal(
         {

@@ -322,5 +322,7 @@ def _yaml_hint(kind: str, value: Any, located: Located | None, root: LocDict) ->
     if kind == "date_type" and isinstance(value, str):
         return "write the date unquoted, as YYYY-MM-DD"
     if kind in ("float_type", "int_type") and isinstance(value, str):
+        if raw and not raw.startswith(("'", '"')):
+            return f"YAML 1.1 reads {raw} as text; write the exponent with a dot and a sign: 1.0e-6"
         return "write the number without quotes"
     return None

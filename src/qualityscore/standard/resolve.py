@@ -119,7 +119,7 @@ class Resolver:
         if entry.ref in stack:
             chain = " -> ".join((*stack, entry.ref))
             raise _problem(
-                "extends-cycle",
+                "extends-cycle" if what == "'extends'" else "component-cycle",
                 f"{what} refers back to a standard already on the way: {chain}",
                 span,
                 "a standard cannot extend or include itself, directly or through others",
@@ -195,7 +195,7 @@ def _merge(
                     f"'remove' names the rule '{rule_id}', which "
                     + (f"{parent.ref} does not have" if parent else "no parent standard has"),
                     span or spec.span("remove"),
-                    did_you_mean(rule_id, [r.id for r in rules])
+                    did_you_mean(rule_id, [r.id for r in rules if r.id not in (spec.remove or [])])
                     or ("add 'extends: id@range' to inherit rules" if parent is None else None),
                 )
             )
