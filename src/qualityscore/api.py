@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from qualityscore.compiler import gc_paused
 from qualityscore.errors import InputFileError
 from qualityscore.ruleset import CompiledStandard, RuleSet, compile_resolved
 from qualityscore.standard.registry import Registry
@@ -29,7 +30,11 @@ def load_standard(
     in force on its `inspection.date`. Raises `StandardError` for an invalid standard and
     `ResolutionError` when nothing matches.
     """
-    registry = registry or Registry()
+    with gc_paused():
+        return _load(spec, registry or Registry())
+
+
+def _load(spec: str | Path, registry: Registry) -> RuleSet:
     resolver = Resolver(registry)
     if is_path(spec):
         path = Path(spec)

@@ -14,12 +14,14 @@ All modes do the same arithmetic in the same order, so they give the same score 
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
+import gc
 import itertools
 import sys
 import textwrap
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -126,7 +128,6 @@ _HELPERS.update(
 
 
 _TEMPLATES: dict[str, list[ast.stmt]] = {}
-_POSITION = (("lineno", 1), ("col_offset", 0), ("end_lineno", 1), ("end_col_offset", 0))
 
 
 def _tpl(src: str, **subs: Any) -> list[ast.stmt]:
@@ -145,6 +146,7 @@ def _fill_stmt(stmt: ast.stmt, subs: dict[str, Any]) -> list[ast.stmt]:
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Name):
         found = subs.get(stmt.value.id)
         if isinstance(found, list):
+            _locate(found)
             return found
     filled = _fill(stmt, subs)
     assert isinstance(filled, ast.stmt)
@@ -152,15 +154,21 @@ def _fill_stmt(stmt: ast.stmt, subs: dict[str, Any]) -> list[ast.stmt]:
 
 
 def _fill(node: Any, subs: dict[str, Any]) -> Any:
-    """A copy of a template node with its placeholders replaced (substitutes are not copied)."""
-    if isinstance(node, ast.Name):
+    """A copy of a template node with its placeholders replaced (substitutes are not copied).
+
+    Nodes without fields (Load, Add, Eq ...) are shared rather than copied; copies keep the
+    template's position, so that only substituted parts need one (see `_locate`).
+    """
+    cls = node.__class__
+    if cls is ast.Name:
         found = subs.get(node.id)
         if found is None:
-            return ast.Name(node.id, node.ctx)
+            found = node.id
         if isinstance(found, str):
-            return ast.Name(found, node.ctx)
+            return ast.Name(found, node.ctx, lineno=1, col_offset=0, end_lineno=1, end_col_offset=0)
+        _locate(found)
         return found
-    if isinstance(node, list):
+    if cls is list:
         out: list[Any] = []
         for item in node:
             if isinstance(item, ast.stmt):
@@ -169,30 +177,45 @@ def _fill(node: Any, subs: dict[str, Any]) -> Any:
                 out.append(_fill(item, subs))
         return out
     if isinstance(node, ast.AST):
-        cls = node.__class__
+        fields = cls._fields
+        if not fields:
+            return node
         new = cls.__new__(cls)
-        for name in node._fields:
+        for name in fields:
             setattr(new, name, _fill(getattr(node, name, None), subs))
+        if "lineno" in cls._attributes:
+            new.lineno = new.end_lineno = 1
+            new.col_offset = new.end_col_offset = 0
         return new
     return node
 
 
-def _locate(tree: ast.AST) -> None:
-    """Give every node a position (compile() wants one); all of the generated code is 'line 1'."""
+_POSITION = (("lineno", 1), ("end_lineno", 1), ("col_offset", 0), ("end_col_offset", 0))
+
+
+def _locate(tree: Any) -> None:
+    """Give every node a position (compile() wants one); all of the generated code is 'line 1'.
+
+    A node that has a position has positioned descendants (template copies are positioned as
+    they are made, and what is put into them is positioned then), so the walk stops there.
+    """
     stack: list[Any] = [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, list):
+        if node.__class__ is list:
             stack.extend(node)
             continue
         if not isinstance(node, ast.AST):
             continue
-        if "lineno" in node._attributes:
+        cls = node.__class__
+        if "lineno" in cls._attributes:
+            if hasattr(node, "lineno"):
+                continue
             for name, position in _POSITION:
                 setattr(node, name, position)
-        for name in node._fields:
+        for name in cls._fields:
             value = getattr(node, name, None)
-            if isinstance(value, ast.AST | list):
+            if value is not None and (value.__class__ is list or isinstance(value, ast.AST)):
                 stack.append(value)
 
 
@@ -871,38 +894,40 @@ class _Gen:
             )
         if kind == "scale":
             assert plan.scale_of is not None
-            return _tpl(
-                "x = OF\nSCALE\nif p != 0:\n    APPLY\nelse:\n    PASSED",
-                OF=comp.compile(plan.scale_of.tree),
-                SCALE=self.scale(plan.scale_points),
-                APPLY=self.apply(rule, _name("p"), sev, outcome, guarded),
-                PASSED=self.passed(rule, guarded) or [ast.Pass()],
-            )
+            of = comp.compile(plan.scale_of.tree)
+            x = of if isinstance(of, ast.Name) else _name("x")  # a plain reading needs no copy
+            assign = [] if x is of else [ast.Assign([ast.Name("x", ast.Store())], of)]
+            points = ast.Assign([ast.Name("p", ast.Store())], self.scale(x, plan.scale_points))
+            if self.mode == "fast":  # adding 0.0 changes nothing: no test needed
+                return [*assign, points, *_tpl(f"a{rule.cat} = a{rule.cat} + p")]
+            return [
+                *assign,
+                points,
+                *_tpl(
+                    "if p != 0:\n    APPLY\nelse:\n    PASSED",
+                    APPLY=self.apply(rule, _name("p"), sev, outcome, guarded),
+                    PASSED=self.passed(rule, guarded) or [ast.Pass()],
+                ),
+            ]
         if kind == "table":
             return self.table(rule, comp, guarded)
         return self.defects(rule, comp, guarded)
 
-    def scale(self, points: tuple[tuple[float, float], ...]) -> list[ast.stmt]:
-        """Piecewise-linear, clamped: `p` from `x`, each segment computed from its zero end."""
+    def scale(self, x: ast.expr, points: tuple[tuple[float, float], ...]) -> ast.expr:
+        """Piecewise-linear, clamped, as one conditional expression of `x`; each segment is
+        computed from its zero end (as a person would write it)."""
         (x_first, p_first), (x_last, p_last) = points[0], points[-1]
-        branches = [
-            (ast.Compare(_name("x"), [ast.LtE()], [_c(x_first)]), _c(p_first)),
-            (ast.Compare(_name("x"), [ast.GtE()], [_c(x_last)]), _c(p_last)),
-        ]
         segments = list(itertools.pairwise(points))
-        for n, ((x0, y0), (x1, y1)) in enumerate(segments):
-            value = self.segment(x0, y0, x1, y1)
-            test = ast.Compare(_name("x"), [ast.LtE()], [_c(x1)]) if n < len(segments) - 1 else None
-            branches.append((test, value))  # type: ignore[arg-type]
-        stmt: list[ast.stmt] = []
-        for test, value in reversed(branches):
-            assign: list[ast.stmt] = [ast.Assign([ast.Name("p", ast.Store())], value)]
-            stmt = assign if test is None else [ast.If(test, assign, stmt)]
-        return stmt
+        value = self.segment(x, *segments[-1][0], *segments[-1][1])
+        for (x0, y0), (x1, y1) in reversed(segments[:-1]):
+            value = ast.IfExp(
+                ast.Compare(x, [ast.LtE()], [_c(x1)]), self.segment(x, x0, y0, x1, y1), value
+            )
+        value = ast.IfExp(ast.Compare(x, [ast.GtE()], [_c(x_last)]), _c(p_last), value)
+        return ast.IfExp(ast.Compare(x, [ast.LtE()], [_c(x_first)]), _c(p_first), value)
 
     @staticmethod
-    def segment(x0: float, y0: float, x1: float, y1: float) -> ast.expr:
-        x = _name("x")
+    def segment(x: ast.expr, x0: float, y0: float, x1: float, y1: float) -> ast.expr:
         if y0 == 0:  # y1 * ((x - x0) / (x1 - x0))
             frac = ast.BinOp(ast.BinOp(x, ast.Sub(), _c(x0)), ast.Div(), _c(x1 - x0))
             return ast.BinOp(_c(y1), ast.Mult(), frac)
@@ -1373,9 +1398,11 @@ def _replace_outcome(stmt: ast.stmt) -> ast.stmt:
     class Swap(ast.NodeTransformer):
         def visit_Constant(self, node: ast.Constant) -> Any:
             if node.value == "fail":
-                return ast.IfExp(
+                chosen = ast.IfExp(
                     ast.Compare(_name("s"), [ast.GtE()], [_c(0)]), _c("fail"), _c("points")
                 )
+                _locate(chosen)
+                return chosen
             return node
 
     result = Swap().visit(stmt)
@@ -1393,6 +1420,22 @@ class Compiled:
     source: ast.Module
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a standard is built.
+
+    Building allocates tens of thousands of syntax nodes that all stay alive until the end; the
+    collector would scan them again and again for cycles that are not there.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compile_plan(
     plan: Plan, mode: Mode, inputs: dict[str, tuple[InputSpec, tuple[str, ...]]]
 ) -> Compiled:
@@ -1400,6 +1443,13 @@ def compile_plan(
 
     `inputs` are every input the function checks (the standard's and its components').
     """
+    with gc_paused():
+        return _compile_plan(plan, mode, inputs)
+
+
+def _compile_plan(
+    plan: Plan, mode: Mode, inputs: dict[str, tuple[InputSpec, tuple[str, ...]]]
+) -> Compiled:
     gen = _Gen(plan, mode, inputs)
     gen.row_messages = []
     module = gen.build()

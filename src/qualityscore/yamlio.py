@@ -9,7 +9,6 @@ aliases are bounded before anything is built: an alias bomb is refused in millis
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,37 +47,73 @@ _KIND = {
 }
 
 
-@dataclass(frozen=True)
 class Located:
-    """Where one value of a mapping or list is: its span, its key's span, and its scalar style."""
+    """Where one value of a mapping or list is: its span, its key's span, and its scalar style.
 
-    span: Span
-    key_span: Span | None = None
-    style: str | None = None
-    start: int = 0
-    end: int = 0
+    Spans are made when asked for (they are needed for messages only), from the YAML node's marks.
+    """
+
+    __slots__ = ("_key", "_node", "_source")
+
+    def __init__(self, source: SourceText, node: Node, key: Node | None = None) -> None:
+        self._source = source
+        self._node = node
+        self._key = key
+
+    @property
+    def span(self) -> Span:
+        return _span(self._source, self._node)
+
+    @property
+    def key_span(self) -> Span | None:
+        return _span(self._source, self._key) if self._key is not None else None
+
+    @property
+    def style(self) -> str | None:
+        node = self._node
+        return (node.style or None) if isinstance(node, ScalarNode) else None
+
+    @property
+    def start(self) -> int:
+        return int(self._node.start_mark.index)
+
+    @property
+    def end(self) -> int:
+        return int(self._node.end_mark.index)
+
+
+def _where_span(where: Span | tuple[SourceText, Node]) -> Span:
+    return where if isinstance(where, Span) else _span(*where)
 
 
 class LocDict(dict[str, Any]):
     """A mapping from YAML that knows where it and each of its entries are."""
 
-    __slots__ = ("located", "span")
+    __slots__ = ("_where", "located")
 
-    def __init__(self, span: Span) -> None:
+    def __init__(self, span: Span | tuple[SourceText, Node]) -> None:
         super().__init__()
-        self.span = span
+        self._where: Span | tuple[SourceText, Node] = span
         self.located: dict[str, Located] = {}
+
+    @property
+    def span(self) -> Span:
+        return _where_span(self._where)
 
 
 class LocList(list[Any]):
     """A list from YAML that knows where it and each of its items are."""
 
-    __slots__ = ("located", "span")
+    __slots__ = ("_where", "located")
 
-    def __init__(self, span: Span) -> None:
+    def __init__(self, span: Span | tuple[SourceText, Node]) -> None:
         super().__init__()
-        self.span = span
+        self._where: Span | tuple[SourceText, Node] = span
         self.located: list[Located] = []
+
+    @property
+    def span(self) -> Span:
+        return _where_span(self._where)
 
 
 def read_source(path: str | Path, *, max_bytes: int = MAX_BYTES) -> SourceText:
@@ -162,7 +197,8 @@ def _compose_all(source: SourceText, *, single: bool) -> Iterator[Node]:
                     _span(source, node),
                     hint="remove the '---' line, or put the second document in its own file",
                 )
-            _check_size(source, node)
+            if "*" in source.text or "&" in source.text:  # no alias can hide in a text without them
+                _check_size(source, node)
             yield node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -256,16 +292,16 @@ class _Builder:
     def __init__(self, source: SourceText) -> None:
         self.source = source
         self.constructor = SafeConstructor()
+        self.depth = -1  # the document's top mapping is level 0
 
-    def located(self, node: Node, key: Node | None = None) -> Located:
-        style = (node.style or None) if isinstance(node, ScalarNode) else None
-        return Located(
-            span=_span(self.source, node),
-            key_span=_span(self.source, key) if key is not None else None,
-            style=style,
-            start=node.start_mark.index,
-            end=node.end_mark.index,
-        )
+    def deeper(self, node: Node) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _fail(
+                "yaml-too-deep",
+                f"mappings and lists are nested more than {MAX_DEPTH} levels deep here",
+                _span(self.source, node),
+            )
 
     def build(self, node: Node) -> Any:
         if isinstance(node, ScalarNode):
@@ -273,15 +309,21 @@ class _Builder:
         if isinstance(node, SequenceNode):
             if node.tag != _SEQ:
                 raise self.unsupported(node)
-            out = LocList(_span(self.source, node))
+            out = LocList((self.source, node))
+            source = self.source
+            self.deeper(node)
             for item in node.value:
                 out.append(self.build(item))
-                out.located.append(self.located(item))
+                out.located.append(Located(source, item))
+            self.depth -= 1
             return out
         if isinstance(node, MappingNode):
             if node.tag != _MAP:
                 raise self.unsupported(node)
-            return self.mapping(node)
+            self.deeper(node)
+            built = self.mapping(node)
+            self.depth -= 1
+            return built
         raise self.unsupported(node)  # pragma: no cover - the composer makes only these three
 
     def scalar(self, node: ScalarNode) -> Any:
@@ -300,7 +342,7 @@ class _Builder:
             ) from None
 
     def mapping(self, node: MappingNode) -> LocDict:
-        out = LocDict(_span(self.source, node))
+        out = LocDict((self.source, node))
         first: dict[str, Node] = {}
         merged: list[tuple[str, Any, Located]] = []
         for key_node, value_node in node.value:
@@ -319,7 +361,7 @@ class _Builder:
                 )
             first[key] = key_node
             out[key] = self.build(value_node)
-            out.located[key] = self.located(value_node, key_node)
+            out.located[key] = Located(self.source, value_node, key_node)
         for key, value, where in merged:  # '<<: *defaults': explicit keys win
             if key not in out:
                 out[key] = value

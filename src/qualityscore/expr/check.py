@@ -176,7 +176,10 @@ class Scope:
     locals: Mapping[str, Type] = field(default_factory=dict)
 
     def with_locals(self, **names: Type) -> Scope:
-        return replace(self, locals={**self.locals, **names})
+        scope = replace(self, locals={**self.locals, **names})
+        if "groups" in self.__dict__:  # the fields are the same: so are their groups
+            scope.__dict__["groups"] = self.__dict__["groups"]
+        return scope
 
     def with_context(self, context: Mapping[str, Type]) -> Scope:
         return replace(self, context=context)
@@ -287,14 +290,13 @@ class _Checker:
 
     def unknown(self, node: p.Expr, path: str) -> ExprProblem:
         names = self.scope.names()
-        if path in ("true", "false", "null", "none"):
-            booleans = "True or False; an absent field is tested with present(field)"
-            return _fail(node, "unknown-field", f"unknown name '{path}'", f"write {booleans}")
-        hint = did_you_mean(path, names)
+        hint = None
+        if path in FUNCTIONS:
+            hint = f"{path} is a function: call it, e.g. {FUNCTIONS[path].example}"
         if hint is None and path.lower() in ("true", "false", "none", "null"):
             hint = "write the booleans as True and False; a missing value is tested with present(field)"
-        if hint is None and path in FUNCTIONS:
-            hint = f"{path} is a function: call it, e.g. {FUNCTIONS[path].example}"
+        if hint is None:
+            hint = did_you_mean(path, names)
         if hint is None:
             hint = "declare it under 'inputs:' (or 'derived:') to use it"
         kind = "field" if "." in path or path not in FUNCTIONS else "name"
@@ -378,8 +380,8 @@ class _Checker:
                     raise _fail(
                         source,
                         "type-mismatch",
-                        f"list items must have one type: {describe(item.type)} among "
-                        f"{describe(item_type)} items",
+                        f"list items must all have one type, but this is {describe(item.type)} "
+                        f"after items of type {item_type}",
                     )
                 item_type = joined
             return TList(ListT(item_type), items)

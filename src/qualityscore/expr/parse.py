@@ -8,7 +8,10 @@ to Python internals, assignments, comprehensions with several `for`, keyword arg
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 MAX_LENGTH = 4000
 """Longest expression accepted, in characters."""
@@ -140,7 +143,7 @@ _CMPOPS: dict[type[ast.cmpop], str] = {
 }
 _UNSUPPORTED: dict[type[ast.AST], str] = {
     ast.Lambda: "lambda functions",
-    ast.NamedExpr: "assignments (:=)",
+    ast.NamedExpr: "the := operator",
     ast.ListComp: "list comprehensions",
     ast.SetComp: "set comprehensions",
     ast.DictComp: "dict comprehensions",
@@ -176,12 +179,12 @@ _HINTS: dict[str, str] = {
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = ("\n" + text).split("\n")  # line 2 of the wrapped source is line 1 here
-        starts = [0]
-        for line in text.split("\n"):
-            starts.append(starts[-1] + len(line) + 1)
-        self.line_starts = starts
+        # Lines as Python's tokenizer counts them (it breaks at \r too); line 2 of the wrapped
+        # source is line 1 here.
+        self.lines = ["", *_LINE_BREAK.split(text)]
+        self.line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text)), len(text) + 1]
         self.count = 0
+        self.ascii = text.isascii()
 
     def offset(self, lineno: int | None, col: int | None) -> int:
         """Character offset in `text` of an ast position (1-based line of the wrapped source, byte col)."""
@@ -192,6 +195,8 @@ class _Parser:
             return 0
         if line >= len(self.line_starts) - 1:
             return len(self.text)
+        if self.ascii:  # a byte is a character
+            return self.line_starts[line] + min(col, len(self.lines[line + 1]))
         raw = self.lines[line + 1].encode("utf-8")[:col]
         return self.line_starts[line] + len(raw.decode("utf-8", errors="ignore"))
 
@@ -297,9 +302,7 @@ class _Parser:
         if isinstance(node, ast.BinOp):
             bop = _BINOPS.get(type(node.op))
             if bop is None:
-                raise self.fail(
-                    node, "unsupported-syntax", f"{_UNSUPPORTED[type(node.op)]} are not supported"
-                )
+                raise self.unsupported(node, _UNSUPPORTED[type(node.op)])
             return Binary(start, end, bop, self.convert(node.left), self.convert(node.right))
         if isinstance(node, ast.BoolOp):
             name = "and" if isinstance(node.op, ast.And) else "or"
@@ -380,8 +383,8 @@ class _Parser:
     def generator(self, node: ast.GeneratorExp) -> Generator:
         start, end = self.span(node)
         if len(node.generators) != 1:
-            raise self.fail(
-                node.generators[1], "unsupported-syntax", "a generator may have only one 'for'"
+            raise self.fail(  # a comprehension has no position of its own
+                node, "unsupported-syntax", "a generator may have only one 'for'"
             )
         comp = node.generators[0]
         if comp.is_async:
@@ -435,10 +438,16 @@ def parse_expression(text: str) -> Expr:
         tree = ast.parse("(\n" + text + "\n)", mode="eval")
     except SyntaxError as exc:
         offset = parser.offset(exc.lineno, (exc.offset or 1) - 1)
-        message = (exc.msg or "invalid syntax").strip()
+        message = (exc.msg or "invalid syntax").strip().split(" (detected at line")[0]
+        unmatched = _unmatched_closer(text)
         if "Perhaps you forgot a comma" in message:
             message = "two values follow each other with no operator between them"
-        if "was never closed" in message or (exc.lineno or 0) > len(parser.line_starts):
+        elif "Maybe you meant '=='" in message:
+            message = "'=' is not a comparison; write '=='"
+        if unmatched is not None:
+            offset = unmatched
+            message = f"'{text[unmatched]}' closes a bracket that was never opened"
+        elif "was never closed" in message or (exc.lineno or 0) > len(parser.line_starts):
             unclosed = _unclosed_bracket(text)
             if unclosed is not None:
                 offset = unclosed
@@ -463,6 +472,30 @@ def parse_expression(text: str) -> Expr:
         ) from None
 
 
+def _unmatched_closer(text: str) -> int | None:
+    """Offset of the first closing bracket that closes nothing (quotes are skipped), if any."""
+    depth = 0
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is not None:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return None
+
+
 def _unclosed_bracket(text: str) -> int | None:
     """Offset of the first bracket that is never closed (quotes are skipped), if any."""
     stack: list[int] = []
@@ -477,9 +510,9 @@ def _unclosed_bracket(text: str) -> int | None:
                 quote = None
         elif ch in "'\"":
             quote = ch
-        elif ch in "([":
+        elif ch in "([{":
             stack.append(i)
-        elif ch in ")]" and stack:
+        elif ch in ")]}" and stack:
             stack.pop()
         i += 1
     return stack[0] if stack else None
