@@ -6,6 +6,7 @@ Exit codes: 0 all good; 1 a user-facing problem (invalid standard, rejected reco
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -174,6 +175,9 @@ def score(
         format=input_format.value if input_format else None,
     )
     read = scored = rejected = below = 0
+    # What exists now (the compiled standards, the modules) lives as long as the batch: keep the
+    # garbage collector from scanning it again every few thousand findings (a third of the time).
+    gc.freeze()
     progress = _Progress(sys.stderr.isatty())
     with atomic_output(output, sys.stdout) as out, _errors_out(errors) as error_file:
         renderer = RENDERERS[fmt.value](out, categories, components)

@@ -14,7 +14,17 @@ OUTCOMES = ("pass", "fail", "points", "defect", "not_applicable", "not_assessed"
 not be assessed for lack of data."""
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
+    """A value as JSON has it (dates as YYYY-MM-DD); the common flat cases first, for speed."""
+    cls = value.__class__
+    if cls in _SCALARS:
+        return value
+    if cls is dict:
+        scalars = _SCALARS
+        return {str(k): v if v.__class__ in scalars else _plain(v) for k, v in value.items()}
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
