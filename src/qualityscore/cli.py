@@ -160,7 +160,7 @@ def score(
 ) -> int:
     """Score inspection records; print one rating per record and a summary on stderr."""
     from qualityscore.lock import verify_lock
-    from qualityscore.records import read_records, stdin_text
+    from qualityscore.records import read_records, record_files, stdin_text
     from qualityscore.report import RENDERERS, atomic_output
 
     ruleset = api.load_standard(standard, registry=_registry(standards_dir))
@@ -169,8 +169,9 @@ def score(
     order = _fail_under_order(ruleset, fail_under)
     categories = list(dict.fromkeys(c.name for s in ruleset.standards for c in s.plan.categories))
     components = list(dict.fromkeys(c.name for s in ruleset.standards for c in s.plan.components))
+    files = list(record_files(paths))  # a missing file is reported before any output is written
     items = read_records(
-        paths,
+        files,
         stdin=stdin_text() if "-" in paths else None,
         format=input_format.value if input_format else None,
     )
@@ -219,10 +220,9 @@ def _errors_out(path: Path | None) -> Any:
 def _report_rejection(error: RecordError, count: int, error_file: TextIO | None) -> None:
     if error_file is not None:
         error_file.write(json.dumps(error.to_dict(), ensure_ascii=False) + "\n")
-    if count <= MAX_ERROR_LINES:
-        where = f" {error.field}:" if error.field else ""
+    if count <= MAX_ERROR_LINES:  # the message names the field
         hint = f" ({error.hint})" if error.hint else ""
-        _err(f"rejected {error.record}:{where} {error.code}: {error.message}{hint}")
+        _err(f"rejected {error.record}: {error.code}: {error.message}{hint}")
 
 
 def _fail_under_order(ruleset: Any, grade: str | None) -> dict[str, list[str]] | None:

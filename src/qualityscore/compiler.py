@@ -30,6 +30,7 @@ from qualityscore.expr.check import (
     Checked,
     TBinary,
     TCall,
+    TConst,
     TGet,
     TItem,
     TLocal,
@@ -38,6 +39,7 @@ from qualityscore.expr.check import (
     TValueOr,
 )
 from qualityscore.expr.compile import ExprCompiler, Ref, children, ref_of, strict_reads
+from qualityscore.expr.types import is_numeric
 from qualityscore.plan import OutcomePlan, Plan, RulePlan
 from qualityscore.rating import Finding
 from qualityscore.standard.spec import INSUFFICIENT, InputSpec
@@ -81,6 +83,7 @@ def _values(*pairs: tuple[str, Any]) -> dict[str, Any]:
 _HELPERS: dict[str, Any] = {
     name: getattr(runtime, name)
     for name in (
+        "finite",
         "miss",
         "div",
         "floordiv",
@@ -634,7 +637,7 @@ class _Gen:
         out: list[ast.stmt] = []
         for name, checked in self.plan.derived:
             target = self.load(("derived", name))
-            value = self.compiler(set()).compile(checked.tree)
+            value = self.finite(checked, self.compiler(set()).compile(checked.tree))
             assert isinstance(target, ast.Name)
             out += _tpl(
                 """
@@ -797,8 +800,14 @@ class _Gen:
 
     def points_expr(self, points: Checked | float, comp: ExprCompiler) -> ast.expr:
         if isinstance(points, Checked):
-            return comp.compile(points.tree)
+            return self.finite(points, comp.compile(points.tree))
         return _c(float(points))
+
+    def finite(self, checked: Checked, value: ast.expr) -> ast.expr:
+        """A computed number that must be finite (an overflow leaves the rule not assessed)."""
+        if not is_numeric(checked.type) or _literal_or_read(checked.tree):
+            return value
+        return ast.Call(self.helper("finite"), [value], [])
 
     def apply(
         self,
@@ -894,7 +903,7 @@ class _Gen:
             )
         if kind == "scale":
             assert plan.scale_of is not None
-            of = comp.compile(plan.scale_of.tree)
+            of = self.finite(plan.scale_of, comp.compile(plan.scale_of.tree))
             x = of if isinstance(of, ast.Name) else _name("x")  # a plain reading needs no copy
             assign = [] if x is of else [ast.Assign([ast.Name("x", ast.Store())], of)]
             points = ast.Assign([ast.Name("p", ast.Store())], self.scale(x, plan.scale_points))
@@ -1374,7 +1383,15 @@ def _body_may_raise(plan: RulePlan, guarded: set[Ref]) -> bool:
     ]
     for row in plan.rows:
         checked += [row.when, row.points]
+    computed = [plan.points, plan.defects_points, plan.scale_of, *(row.points for row in plan.rows)]
+    if any(isinstance(c, Checked) and not _literal_or_read(c.tree) for c in computed):
+        return True  # a computed number may overflow (see _Gen.finite)
     return any(isinstance(c, Checked) and _may_raise(c.tree, guarded) for c in checked)
+
+
+def _literal_or_read(node: TNode) -> bool:
+    """A literal or a plain read: finite by construction (inputs are checked to be finite)."""
+    return isinstance(node, TConst) or ref_of(node) is not None or isinstance(node, TGet)
 
 
 def _negate(expr: ast.expr) -> ast.expr:

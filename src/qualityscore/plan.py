@@ -844,8 +844,14 @@ def default_problem(spec: s.InputSpec, severities: tuple[str, ...]) -> str | Non
     if t in ("number", "integer") and (
         (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max)
     ):
-        return f"the default {value!r} is outside [{spec.min}, {spec.max}]"
+        return f"the default {value!r} is outside [{_number(spec.min)}, {_number(spec.max)}]"
     return None
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "..."
+    return f"{value:g}"
 
 
 def build_plan(resolved: Resolved, components: tuple[ComponentPlan, ...] = ()) -> Plan:

@@ -95,11 +95,11 @@ def test_rejected_records_exit_1_with_one_error_line_each_and_the_summary(
     assert [r["record"] for r in json.loads(out)] == ["good", "worn"]
     name = str(records)
     assert err.splitlines() == [
-        "rejected wrong-type: measurements.tread_mm: record-wrong-type: measurements.tread_mm "
+        "rejected wrong-type: record-wrong-type: measurements.tread_mm "
         "should be a number, but is the text '4.0' (write the number without quotes)",
         f"rejected {name}:3: record-invalid-json: invalid JSON: unterminated string starting at "
         "column 8",
-        "rejected bad-enum: vehicle.category: record-unknown-value: vehicle.category is 'M7', "
+        "rejected bad-enum: record-unknown-value: vehicle.category is 'M7', "
         "which is not a known value; expected M1 or N1",
         f"rejected {name}:5: record-invalid-json: invalid JSON: NaN is not a number JSON allows",
         f"rejected {name}:6: record-not-object: a record is a mapping of fields, but this is a list",

@@ -55,13 +55,23 @@ def test_list_text(registry: Path) -> None:
 
 def test_list_shows_conflicts(tmp_path: Path) -> None:
     first = write_registry(tmp_path / "first", {"demo@1.0.0": demo()})
-    second = write_registry(tmp_path / "second", {"demo@1.0.0": demo()})
+    changed = demo().replace("weight: 0.5", "weight: 0.50  # written differently", 1)
+    assert changed != demo()
+    second = write_registry(tmp_path / "second", {"demo@1.0.0": changed})
     text = render_catalog(catalog(Registry([first, second], bundled=False, environment=False)))
     assert text == (
         "demo@1.0.0  Demo standard\n"
         f"    {first}/demo/1.0.0.yaml\n"
         f"    ! also defined in {second}/demo/1.0.0.yaml: using this id@version is an error\n"
     )
+
+
+def test_identical_copies_are_not_a_conflict(tmp_path: Path) -> None:
+    first = write_registry(tmp_path / "first", {"demo@1.0.0": demo()})
+    second = write_registry(tmp_path / "second", {"demo@1.0.0": demo()})
+    registry = Registry([first, second], bundled=False, environment=False)
+    assert registry.duplicates() == []
+    assert [e.path for e in registry.find("demo")] == [first / "demo" / "1.0.0.yaml"]
 
 
 def test_list_of_an_empty_registry(tmp_path: Path) -> None:

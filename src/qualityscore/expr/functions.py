@@ -317,7 +317,8 @@ FUNCTIONS: dict[str, Function] = {
         Function(
             "floor",
             "floor(x)",
-            "The largest integer not above x (79.9999999999 counts as 80).",
+            "The largest integer not above x, as the decimal x stands for: 0.29 * 100 (stored as "
+            "28.999999999999996) counts as 29.",
             "floor(stage_points)",
             1,
             1,
@@ -328,7 +329,8 @@ FUNCTIONS: dict[str, Function] = {
         Function(
             "ceil",
             "ceil(x)",
-            "The smallest integer not below x.",
+            "The smallest integer not below x, as the decimal x stands for: 0.1 * 3 * 10 (stored "
+            "as 3.0000000000000004) counts as 3.",
             "ceil(measurements.noise_db)",
             1,
             1,

@@ -59,6 +59,13 @@ def miss() -> Any:
     raise Missing
 
 
+def finite(x: float) -> float:
+    """x, unless it is infinite or NaN (an overflow): then the expression has no value."""
+    if x - x != 0:  # infinity - infinity and NaN - NaN are NaN
+        raise Undefined("the result is not a finite number")
+    return x
+
+
 def div(a: float, b: float) -> float:
     if b == 0:
         raise Undefined("division by zero")
@@ -275,16 +282,22 @@ def round_half_up(x: float, places: int = 0) -> float:
     return round_value(x, places, "half_up")
 
 
+def _to_int(x: float, mode: str) -> int:
+    if not math.isfinite(x):  # an overflow upstream: no integer stands for it
+        raise Undefined(f"{'round' if mode == 'half_up' else mode}() of {x}")
+    return int(round_value(x, 0, mode))
+
+
 def round_to_int(x: float) -> int:
-    return int(round_value(x, 0, "half_up"))
+    return _to_int(x, "half_up")
 
 
 def floor_int(x: float) -> int:
-    return int(round_value(x, 0, "floor"))
+    return _to_int(x, "floor")
 
 
 def ceil_int(x: float) -> int:
-    return int(round_value(x, 0, "ceil"))
+    return _to_int(x, "ceil")
 
 
 def item(values: list[Any], index: int) -> Any:

@@ -49,7 +49,10 @@ class ListT(Type):
 
     @property
     def name(self) -> str:  # type: ignore[override]
-        return f"list of {self.item}"
+        item = self.item
+        if isinstance(item, RecordT) and item.label.startswith("a "):
+            return f"list of {item.label[2:]}s"  # 'list of defects', not 'list of a defect'
+        return f"list of {item}"
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,6 @@ def comparable(a: Type, b: Type) -> bool:
 def describe(t: Type) -> str:
     """A type in words, with its article, for messages: 'a number', 'an enum [...]', 'text'."""
     text = str(t)
-    if t == TEXT:
-        return text  # 'cannot compare a number with text', not 'with a text'
+    if t == TEXT or isinstance(t, RecordT):
+        return text  # 'with text', not 'with a text'; a record's label has its article
     return ("an " if text[0] in "aeiou" else "a ") + text

@@ -123,7 +123,7 @@ class Registry:
             )
         out = []
         for version in sorted(versions, key=semver_key):
-            places = versions[version]
+            places = _distinct(versions[version])
             if len(places) > 1:
                 raise ResolutionError(
                     "duplicate-standard",
@@ -136,10 +136,10 @@ class Registry:
     def duplicates(self) -> list[tuple[Entry, ...]]:
         """Every id@version found in more than one folder."""
         return [
-            tuple(places)
+            tuple(distinct)
             for versions in self._index.values()
             for places in versions.values()
-            if len(places) > 1
+            if len(distinct := _distinct(places)) > 1
         ]
 
     def find(self, ref: SpecRef | str) -> list[Entry]:
@@ -193,6 +193,21 @@ class Registry:
         if problems:
             raise StandardError(problems)
         return spec
+
+
+def _distinct(places: list[Entry]) -> list[Entry]:
+    """The places of one id@version with different contents (byte-identical copies, such as a
+    source checkout next to the installed bundled standards, are one standard, not a conflict)."""
+    if len(places) < 2:
+        return places
+    seen: dict[bytes, Entry] = {}
+    for entry in places:
+        try:
+            content = entry.path.read_bytes()
+        except OSError:
+            content = str(entry.path).encode()
+        seen.setdefault(content, entry)
+    return list(seen.values())
 
 
 def registry_root_of(path: Path) -> Path | None:
