@@ -231,3 +231,27 @@ def test_check_finds_no_problem(capsys: pytest.CaptureFixture[str]) -> None:
     out, err = capsys.readouterr()
     assert code == 0
     assert out + err == "checked 3 standard files: 3 ok, 0 with errors\n"
+
+
+def test_the_example_results_rate_as_published() -> None:
+    """examples/euro-ncap: every car gets its published stars, with the version of its date."""
+    path = (
+        Path(__file__).resolve().parents[2] / "examples" / "euro-ncap" / "published-results.jsonl"
+    )
+    published = {
+        "Hyundai KONA 2023": "4",
+        "BYD Dolphin 2023": "5",
+        "Dacia Duster 2024": "3",
+        "Jeep Avenger 2024": "3",
+        "Honda CR-V 2024": "4",
+        "Mercedes-Benz E-Class 2024": "5",
+        "Suzuki e-Vitara 2025": "4",
+        "Tesla Model 3 2019": "5",
+        "Citroen C5 Aircross 2019": "4",
+        "Volkswagen up! 2019": "3",
+        "MG Marvel R 2021": "4",
+        "Volkswagen Polo 2022": "5",
+    }
+    rules = load_standard("euro-ncap")
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert {r["id"]: rules.score(r).grade for r in records} == published
