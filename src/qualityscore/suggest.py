@@ -40,3 +40,11 @@ def one_of(values: Iterable[object]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def all_of(values: Iterable[object]) -> str:
+    """`a, b and c`, for messages that list what there is."""
+    items = [str(v) for v in values]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -182,7 +182,7 @@ def test_spec_matching_nothing_lists_the_versions(registry: Registry) -> None:
     error = caught.value
     assert error.code == "no-matching-version"
     assert error.message == (
-        "no version of 'demo' matches '^3'; there are 1.0.0, 1.1.0, 1.2.0-beta.1, 2.0.0 or 10.0.0"
+        "no version of 'demo' matches '^3'; there are 1.0.0, 1.1.0, 1.2.0-beta.1, 2.0.0 and 10.0.0"
     )
     assert error.hint == "use one of those versions, e.g. demo@10.0.0"
 
@@ -196,7 +196,7 @@ def test_spec_matching_nothing_through_the_cli(
     assert code == 1
     assert capsys.readouterr().err == (
         "no-matching-version: no version of 'demo' matches '^3'; there are 1.0.0, 1.1.0, "
-        "1.2.0-beta.1, 2.0.0 or 10.0.0\n"
+        "1.2.0-beta.1, 2.0.0 and 10.0.0\n"
         "  hint: use one of those versions, e.g. demo@10.0.0\n"
     )
 

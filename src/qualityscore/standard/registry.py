@@ -15,7 +15,7 @@ from qualityscore.source import SourceText
 from qualityscore.standard.load import parse_standard
 from qualityscore.standard.spec import ID_PATTERN, SEMVER_PATTERN, StandardSpec, semver_key
 from qualityscore.standard.versions import RangeSyntaxError, SpecRef, parse_ref
-from qualityscore.suggest import did_you_mean, one_of
+from qualityscore.suggest import all_of, did_you_mean, one_of
 from qualityscore.yamlio import read_source
 
 ENV_VAR = "QUALITYSCORE_STANDARDS"
@@ -155,7 +155,7 @@ class Registry:
             raise ResolutionError(
                 "no-matching-version",
                 f"no version of '{ref.id}' matches '{ref.range.text}'; "
-                f"there are {one_of(e.version for e in entries)}",
+                f"there are {all_of(e.version for e in entries)}",
                 hint=f"use one of those versions, e.g. {ref.id}@{entries[-1].version}",
             )
         return found
