@@ -829,11 +829,7 @@ class _Gen:
             # The rule's points are rounded and then signed (negative for a deduction), so that
             # a floor or ceil mode rounds how much a rule moved, whichever the direction.
             if isinstance(points, ast.Constant) and isinstance(points.value, int | float):
-                reported: ast.expr = _c(
-                    rule.sign
-                    * runtime.round_value(points.value, self.plan.places, self.plan.rounding)
-                    + 0.0
-                )
+                reported: ast.expr = _c(self.reported(rule.sign, points.value))
             else:
                 rounded = ast.Call(self.rounder(), [points], [])
                 reported = (
@@ -862,6 +858,10 @@ class _Gen:
                 message,
             )
         return out
+
+    def reported(self, sign: float, points: float) -> float:
+        """Points as a finding reports them: rounded, then signed (negative for a deduction)."""
+        return sign * runtime.round_value(points, self.plan.places, self.plan.rounding) + 0.0
 
     def count_severity(self, severity: ast.expr) -> list[ast.stmt]:
         if isinstance(severity, ast.Constant):
@@ -1152,12 +1152,21 @@ class _Gen:
                 items.append(self.load(ref))
         values = ast.Dict(keys, items)
         message = ast.Call(self.helper("defect_message"), [self.msg(rule.message), d], [])
-        rounded = ast.Call(self.rounder(), [_name("q")], [])
-        signed = (
-            ast.BinOp(ast.UnaryOp(ast.USub(), rounded), ast.Add(), _c(0.0))
-            if rule.sign < 0
-            else rounded
-        )
+        signed: ast.expr
+        points_spec = plan.defects_points
+        if plan.cap is None and isinstance(points_spec, float | int):
+            # every hit moves the same points: report them rounded once, here
+            signed = _c(self.reported(rule.sign, float(points_spec)))
+        elif plan.cap is None and isinstance(points_spec, dict):
+            table = {sev: self.reported(rule.sign, p) for sev, p in points_spec.items()}
+            signed = ast.Subscript(self.const(table), severity, ast.Load())
+        else:
+            rounded = ast.Call(self.rounder(), [_name("q")], [])
+            signed = (
+                ast.BinOp(ast.UnaryOp(ast.USub(), rounded), ast.Add(), _c(0.0))
+                if rule.sign < 0
+                else rounded
+            )
         finding = _tpl(
             """
             for D, q in hits:
