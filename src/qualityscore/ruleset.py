@@ -15,7 +15,7 @@ from typing import Any
 
 from qualityscore import compiler as c
 from qualityscore.errors import RecordError
-from qualityscore.expr.runtime import Unusual, make_rounder
+from qualityscore.expr.runtime import Unusual, as_date, make_rounder
 from qualityscore.plan import ComponentPlan, Plan, build_plan
 from qualityscore.rating import CategoryScores, ComponentResult, Finding, Rating, StandardRef
 from qualityscore.standard.fingerprint import fingerprint
@@ -244,15 +244,9 @@ def _inspection_date(record: Any, record_id: str) -> dt.date | None:
     if not isinstance(inspection, Mapping) or "date" not in inspection:
         return None
     value = inspection["date"]
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
+    found = as_date(value)
+    if found is not None:
+        return found
     raise RecordError(
         "record-wrong-type",
         "inspection.date should be a date (YYYY-MM-DD), but is "

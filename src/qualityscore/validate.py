@@ -17,21 +17,16 @@ from pydantic_core import PydanticCustomError, SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
 from qualityscore.errors import RecordError
+from qualityscore.expr.runtime import as_date
 from qualityscore.standard.spec import InputSpec
 from qualityscore.suggest import closest, one_of
 
 
 def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PydanticCustomError("date_type", "expected a date (YYYY-MM-DD)", {})
+    found = as_date(value)
+    if found is None:
+        raise PydanticCustomError("date_type", "expected a date (YYYY-MM-DD)", {})
+    return found
 
 
 _DEFECT_FIELDS = ("code", "severity", "area", "description", "count")

@@ -472,32 +472,9 @@ def parse_expression(text: str) -> Expr:
         ) from None
 
 
-def _unmatched_closer(text: str) -> int | None:
-    """Offset of the first closing bracket that closes nothing (quotes are skipped), if any."""
-    depth = 0
-    quote: str | None = None
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote is not None:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            if depth == 0:
-                return i
-            depth -= 1
-        i += 1
-    return None
-
-
-def _unclosed_bracket(text: str) -> int | None:
-    """Offset of the first bracket that is never closed (quotes are skipped), if any."""
+def _brackets(text: str) -> tuple[int | None, int | None]:
+    """Offsets of the first closing bracket that closes nothing, and of the first bracket that
+    is never closed (quotes are skipped)."""
     stack: list[int] = []
     quote: str | None = None
     i = 0
@@ -512,7 +489,17 @@ def _unclosed_bracket(text: str) -> int | None:
             quote = ch
         elif ch in "([{":
             stack.append(i)
-        elif ch in ")]}" and stack:
+        elif ch in ")]}":
+            if not stack:
+                return i, None
             stack.pop()
         i += 1
-    return stack[0] if stack else None
+    return None, (stack[0] if stack else None)
+
+
+def _unmatched_closer(text: str) -> int | None:
+    return _brackets(text)[0]
+
+
+def _unclosed_bracket(text: str) -> int | None:
+    return _brackets(text)[1]

@@ -30,15 +30,25 @@ def to_float(value: Any) -> float:
     raise Unusual
 
 
-def to_date(value: Any) -> dt.date:
+def as_date(value: Any) -> dt.date | None:
+    """A record's date: a date, the date of a datetime, or ISO text (YYYY-MM-DD); else None."""
     if isinstance(value, dt.datetime):
         return value.date()
-    if value.__class__ is str:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
-            pass
-    raise Unusual
+            return None
+    return None
+
+
+def to_date(value: Any) -> dt.date:
+    found = as_date(value)
+    if found is None:
+        raise Unusual
+    return found
 
 
 class _MissingType:
