@@ -24,6 +24,16 @@ class Unusual(Exception):
     validates the record with the full validator, which rejects it or normalises it."""
 
 
+def number(value: Any, lo: float, hi: float) -> float:
+    """A reading declared as a number: an int becomes a float; a value that is no number, not
+    finite (NaN fails every comparison) or out of [lo, hi] is unusual."""
+    if value.__class__ is int:
+        value = float(value)
+    if value.__class__ is not float or not lo <= value <= hi or value - value != 0:
+        raise Unusual
+    return float(value)
+
+
 def to_float(value: Any) -> float:
     if value.__class__ is int:
         return float(value)
