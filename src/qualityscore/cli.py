@@ -530,7 +530,8 @@ def main(argv: list[str] | None = None) -> int:
         _err("aborted")
         return 130
     except ClickException as exc:  # usage errors: a bad option, a missing argument
-        exc.show(file=sys.stderr)  # type: ignore[attr-defined]
+        show: Any = getattr(exc, "show")  # noqa: B009 - typer's (click's) errors render themselves
+        show(file=sys.stderr)
         return 2
     except QualityScoreError as exc:
         _err(exc.render())

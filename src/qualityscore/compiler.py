@@ -806,13 +806,13 @@ class _Gen:
         refs = [ref for ref in plan.reads if ref[0] != "context"]
         if plan.kind == "defects" and not with_missing:
             refs = [ref for ref in refs if ref != ("field", plan.defects_of)]
-        keys = [_c(self.ref_label(ref)) for ref in refs]
+        keys: list[ast.expr | None] = [_c(self.ref_label(ref)) for ref in refs]
         if with_missing or all(ref in guarded for ref in refs):
-            return ast.Dict(keys, [self.load(ref) for ref in refs])  # type: ignore[arg-type]
-        pairs = [
-            ast.Tuple([k, self.load(ref)], ast.Load()) for k, ref in zip(keys, refs, strict=True)
+            return ast.Dict(keys, [self.load(ref) for ref in refs])
+        pairs: list[ast.expr] = [
+            ast.Tuple([_c(self.ref_label(ref)), self.load(ref)], ast.Load()) for ref in refs
         ]
-        return ast.Call(self.helper("values"), pairs, [])  # type: ignore[arg-type]
+        return ast.Call(self.helper("values"), pairs, [])
 
     @staticmethod
     def ref_label(ref: Ref) -> str:
@@ -1369,11 +1369,11 @@ class _Gen:
         return out
 
     def outcome_values(self, item: OutcomePlan) -> ast.expr:
-        pairs = []
+        pairs: list[ast.expr] = []
         for ref in item.reads:
             label = ref[1] if ref[0] != "derived" else f"derived.{ref[1]}"
             pairs.append(ast.Tuple([_c(label), self.load(ref)], ast.Load()))
-        return ast.Call(self.helper("values"), pairs, [])  # type: ignore[arg-type]
+        return ast.Call(self.helper("values"), pairs, [])
 
     row_messages: list[tuple[int, Any]]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from qualityscore.errors import Diagnostic, StandardError
+from qualityscore.errors import Diagnostic, Severity, StandardError
 from qualityscore.expr.check import Checked, Scope, check_expression
 from qualityscore.expr.compile import Ref, all_reads
 from qualityscore.expr.parse import ExprProblem
@@ -181,11 +181,9 @@ class _Checker:
         message: str,
         span: Span | None,
         hint: str | None = None,
-        severity: str = "error",
+        severity: Severity = "error",
     ) -> None:
-        self.problems.append(
-            Diagnostic(code, message, span or self.r.spec.span(), hint, severity)  # type: ignore[arg-type]
-        )
+        self.problems.append(Diagnostic(code, message, span or self.r.spec.span(), hint, severity))
 
     def expression(
         self,
@@ -594,8 +592,9 @@ class _Checker:
         points = self.number_or_expression(
             row, "points", row.points, scope, f"the points of a row of {label}"
         )
-        assert when is not None or self.error_count() > 0
-        return RowPlan(when, row.severity, points, row.message)  # type: ignore[arg-type]
+        if when is None:  # reported: the rule is dropped by the caller
+            return None
+        return RowPlan(when, row.severity, points, row.message)
 
     def defects(
         self, rule: s.RuleSpec, spec: s.DefectsSpec, scope: Scope, label: str

@@ -249,7 +249,7 @@ class ExprCompiler:
                     for i in right.items
                 )
             ):
-                values = frozenset(i.value for i in right.items)  # type: ignore[attr-defined]
+                values = frozenset(i.value for i in right.items if isinstance(i, c.TConst))
                 rights.append(constant(values))
             else:
                 rights.append(self.compile(right))

@@ -185,6 +185,8 @@ class _Parser:
         self.line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text)), len(text) + 1]
         self.count = 0
         self.ascii = text.isascii()
+        # one line of ASCII text: an ast column is the offset (the text is line 2 of the parse)
+        self.simple = self.ascii and len(self.line_starts) == 2
 
     def offset(self, lineno: int | None, col: int | None) -> int:
         """Character offset in `text` of an ast position (1-based line of the wrapped source, byte col)."""
@@ -201,6 +203,9 @@ class _Parser:
         return self.line_starts[line] + len(raw.decode("utf-8", errors="ignore"))
 
     def span(self, node: ast.AST) -> tuple[int, int]:
+        if self.simple and isinstance(node, ast.expr) and node.lineno == node.end_lineno == 2:
+            start, end = node.col_offset, node.end_col_offset or node.col_offset
+            return start, max(end, start + 1)
         start = self.offset(getattr(node, "lineno", None), getattr(node, "col_offset", None))
         end = self.offset(getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None))
         return start, max(end, start + 1)

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 class Type:
     """Base of expression types; instances are immutable and compare by value."""
 
-    name: str = "?"
+    @property
+    def name(self) -> str:
+        return "?"
 
     def __str__(self) -> str:
         return self.name
@@ -19,7 +21,11 @@ class Type:
 class Prim(Type):
     """A primitive type: number, integer, text, boolean or date."""
 
-    name: str
+    kind: str
+
+    @property
+    def name(self) -> str:
+        return self.kind
 
 
 NUMBER = Prim("number")
@@ -36,7 +42,7 @@ class EnumT(Type):
     values: tuple[str, ...]
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         shown = ", ".join(self.values[:6]) + (", ..." if len(self.values) > 6 else "")
         return f"enum [{shown}]"
 
@@ -48,7 +54,7 @@ class ListT(Type):
     item: Type
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         item = self.item
         if isinstance(item, RecordT) and item.label.startswith("a "):
             return f"list of {item.label[2:]}s"  # 'list of defects', not 'list of a defect'
@@ -63,7 +69,7 @@ class RecordT(Type):
     fields: Mapping[str, Type] = field(hash=False, compare=False)
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return self.label
 
 
@@ -74,7 +80,7 @@ class OptionalT(Type):
     inner: Type
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return f"optional {self.inner}"
 
 
