@@ -157,13 +157,29 @@ def _fill_stmt(stmt: ast.stmt, subs: dict[str, Any]) -> list[ast.stmt]:
     return [filled]
 
 
+_NAMES: dict[int, frozenset[str]] = {}
+"""id of a template node -> the names used in its subtree (templates live as long as the process)."""
+
+
+def _names(node: Any) -> frozenset[str]:
+    found = _NAMES.get(id(node))
+    if found is None:
+        found = _NAMES[id(node)] = frozenset(
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+        )
+    return found
+
+
 def _fill(node: Any, subs: dict[str, Any]) -> Any:
     """A copy of a template node with its placeholders replaced (substitutes are not copied).
 
-    Nodes without fields (Load, Add, Eq ...) are shared rather than copied; copies keep the
-    template's position, so that only substituted parts need one (see `_locate`).
+    A part of the template that holds no placeholder is shared rather than copied (the compiler
+    only reads the tree), as are nodes without fields (Load, Add, Eq ...); template nodes keep
+    their positions, so that only substituted parts need one (see `_locate`).
     """
     cls = node.__class__
+    if isinstance(node, ast.AST) and cls is not ast.Name and subs.keys().isdisjoint(_names(node)):
+        return node
     if cls is ast.Name:
         found = subs.get(node.id)
         if found is None:
@@ -835,7 +851,7 @@ class _Gen:
         rule: _Rule,
         points: ast.expr,
         severity: ast.expr | None,
-        outcome: str,
+        outcome: str | ast.expr,
         guarded: set[Ref],
         message: ast.expr | None = None,
         values: ast.expr | None = None,
@@ -865,7 +881,7 @@ class _Gen:
                 REPORTED=reported,
                 ID=_c(rule.plan.id),
                 CAT=_c(rule.plan.category),
-                OUTCOME=_c(outcome),
+                OUTCOME=_c(outcome) if isinstance(outcome, str) else outcome,
                 SEV=severity if severity is not None else _c(None),
                 MSG=message if message is not None else self.msg(rule.message),
                 VALUES=values if values is not None else self.values(rule.plan, guarded),
@@ -1013,12 +1029,11 @@ class _Gen:
         message = ast.Subscript(
             _name("T"), ast.Subscript(row_msgs, _name("hit"), ast.Load()), ast.Load()
         )
+        # the outcome is 'points' when no matched row carries a severity
+        fired = ast.IfExp(ast.Compare(_name("s"), [ast.GtE()], [_c(0)]), _c("fail"), _c("points"))
         outcome_apply = self.apply(
-            rule, _name("p"), _name("sevname"), "fail", guarded, message, count_severity=False
+            rule, _name("p"), _name("sevname"), fired, guarded, message, count_severity=False
         )
-        if self.mode != "fast":
-            # the outcome is 'points' when no matched row carries a severity
-            outcome_apply = [_replace_outcome(stmt) for stmt in outcome_apply]
         out += _tpl(
             """
             if hit >= 0 and (p != 0 or s >= 0):
@@ -1437,24 +1452,6 @@ def _may_be_missing(ref: Ref) -> bool:
     if kind != "context":
         return True
     return key == "score" or key.endswith(".score")
-
-
-def _replace_outcome(stmt: ast.stmt) -> ast.stmt:
-    """In a 'sum'/'max' table, the finding's outcome is 'fail' when a severity matched, else 'points'."""
-
-    class Swap(ast.NodeTransformer):
-        def visit_Constant(self, node: ast.Constant) -> Any:
-            if node.value == "fail":
-                chosen = ast.IfExp(
-                    ast.Compare(_name("s"), [ast.GtE()], [_c(0)]), _c("fail"), _c("points")
-                )
-                _locate(chosen)
-                return chosen
-            return node
-
-    result = Swap().visit(stmt)
-    assert isinstance(result, ast.stmt)
-    return result
 
 
 @dataclass(frozen=True)
