@@ -287,6 +287,8 @@ def _show(value: Any, lab: dict[str, str]) -> str:
         return value.isoformat()
     if isinstance(value, str):
         return f"'{value}'"
+    if isinstance(value, float):  # a computed value to a readable precision (JSON keeps it whole)
+        return f"{value:.6g}"
     return str(value)
 
 
