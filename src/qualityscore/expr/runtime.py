@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Iterable
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from typing import Any, Final
 
 
@@ -226,6 +226,7 @@ _DECIMAL_MODES: Final = {
 }
 _SCALE: Final = tuple(10.0**p for p in range(16))
 _QUANTUM: Final = tuple(Decimal(1).scaleb(-p) for p in range(16))
+_WIDE: Final = Context(prec=40)
 SIGNIFICANT_DIGITS: Final = 12
 """Binary noise below this many significant digits is ignored before rounding (see docs)."""
 
@@ -256,8 +257,11 @@ def round_value(x: float, places: int, mode: str) -> float:
         elif 1e-6 < frac < 1 - 1e-6:
             n = low if mode == "floor" else low + 1
             return n / scale if places else float(n)
+    if abs(x) >= 2.0**53:  # every float this large is a whole number already
+        return x + 0.0
     snapped = Decimal(format(x, f".{SIGNIFICANT_DIGITS}g"))
-    return float(snapped.quantize(_QUANTUM[places], rounding=_DECIMAL_MODES[mode])) + 0.0
+    rounded = snapped.quantize(_QUANTUM[places], rounding=_DECIMAL_MODES[mode], context=_WIDE)
+    return float(rounded) + 0.0
 
 
 def make_rounder(places: int, mode: str) -> Any:
