@@ -10,7 +10,7 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
-from qualityscore.compiler import _HELPERS
+from qualityscore.compiler.base import _HELPERS
 from qualityscore.expr.check import Checked
 from qualityscore.expr.compile import ExprCompiler, Ref
 from qualityscore.expr.runtime import MISSING, Missing
