@@ -34,7 +34,7 @@ from qualityscore.expr.types import (
     strip_optional,
     unify,
 )
-from qualityscore.suggest import closest, did_you_mean, one_of
+from qualityscore.suggest import did_you_mean, one_of
 
 DATE_PARTS = ("year", "month", "day")
 
@@ -695,7 +695,3 @@ def _compare_hint(a: Type, b: Type) -> str | None:
         if x == DATE and is_numeric(y):
             return 'compare dates with dates: x >= "2018-05-20"'
     return None
-
-
-def closest_name(name: str, scope: Scope) -> str | None:
-    return closest(name, scope.names())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import types
 import typing
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -14,7 +13,7 @@ from qualityscore.errors import Diagnostic, StandardError
 from qualityscore.source import SourceText, Span
 from qualityscore.standard import spec as s
 from qualityscore.suggest import did_you_mean, one_of
-from qualityscore.yamlio import Located, LocDict, load_yaml, locate, read_source
+from qualityscore.yamlio import Located, LocDict, load_yaml, locate
 
 _WHAT: dict[type[BaseModel], str] = {
     s.StandardSpec: "the standard",
@@ -59,12 +58,6 @@ _PATTERNS = {
     r"^[A-Za-z][A-Za-z0-9_]*$": "an identifier (letters, digits and '_')",
     r"^[a-z][A-Za-z0-9_]*$": "an identifier starting with a lowercase letter",
 }
-
-
-def read_standard(path: str | Path) -> tuple[s.StandardSpec, SourceText]:
-    """Load and validate one standard file; raises StandardError with every problem found."""
-    source = read_source(path)
-    return parse_standard(source), source
 
 
 def parse_standard(source: SourceText) -> s.StandardSpec:
