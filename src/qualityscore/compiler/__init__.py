@@ -42,8 +42,9 @@ from qualityscore.compiler.base import (
     _Rule,
 )
 from qualityscore.compiler.rules import RuleCode
-from qualityscore.compiler.templates import _locate, _name
+from qualityscore.compiler.templates import _locate
 from qualityscore.compiler.totals import RatingCode
+from qualityscore.expr.compile import load_name
 from qualityscore.plan import Plan
 from qualityscore.standard.spec import InputSpec
 
@@ -96,7 +97,7 @@ class _Gen(RuleCode, RatingCode):
                 kw_defaults=[],
                 defaults=[],
             ),
-            body=[func, ast.Return(_name("rate"))],
+            body=[func, ast.Return(load_name("rate"))],
             decorator_list=[],
             returns=None,
         )

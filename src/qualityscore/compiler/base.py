@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from qualityscore.compiler.analysis import _may_be_missing
-from qualityscore.compiler.templates import _c, _name, _tpl
+from qualityscore.compiler.templates import _tpl
 from qualityscore.expr import runtime
-from qualityscore.expr.compile import ExprCompiler, Ref
+from qualityscore.expr.compile import ExprCompiler, Ref, constant, load_name
 from qualityscore.plan import Plan, RulePlan
 from qualityscore.rating import Finding
 from qualityscore.standard.spec import InputSpec
@@ -133,12 +133,12 @@ class GenBase:
             const = self.const(dict(self.sev_index))
             assert isinstance(const, ast.Name)
             self._sev_index_name = const.id
-        return _name(self._sev_index_name)
+        return load_name(self._sev_index_name)
 
     def helper(self, name: str) -> ast.expr:
         ident = f"h_{name}"
         self.closure.setdefault(ident, _HELPERS[name])
-        return _name(ident)
+        return load_name(ident)
 
     def const(self, value: object) -> ast.expr:
         """A closure variable holding `value` (immutable values equal to one held are shared)."""
@@ -148,10 +148,10 @@ class GenBase:
                 existing is value
                 or (shareable and type(existing) is type(value) and existing == value)
             ):
-                return _name(ident)
+                return load_name(ident)
         ident = f"k_{len(self.closure)}"
         self.closure[ident] = value
-        return _name(ident)
+        return load_name(ident)
 
     def load(self, ref: Ref) -> ast.expr:
         kind, key = ref
@@ -159,37 +159,39 @@ class GenBase:
             return self.context(key)
         if ref not in self.locals:
             self.locals[ref] = self.fresh("f" if kind == "field" else "v")
-        return _name(self.locals[ref])
+        return load_name(self.locals[ref])
 
     def context(self, path: str) -> ast.expr:
         parts = path.split(".")
         if path == "score":
-            return _name("sc")
+            return load_name("sc")
         if path == "coverage":
-            return _name("cov")
+            return load_name("cov")
         if path == "grade":
-            return _name("grade")
+            return load_name("grade")
         if parts[0] == "findings":
             return self.own_count(parts[1])
         if parts[0] == "categories":
             index = self.categories.index(parts[1])
             if parts[2] == "max":
-                return _c(self.plan.categories[index].max)
-            return ast.Subscript(_name("cs"), _c(index), ast.Load())
+                return constant(self.plan.categories[index].max)
+            return ast.Subscript(load_name("cs"), constant(index), ast.Load())
         if parts[0] == "components":
             index = [c.name for c in self.plan.components].index(parts[1])
-            comp = ast.Subscript(_name("K"), _c(index), ast.Load())
+            comp = ast.Subscript(load_name("K"), constant(index), ast.Load())
             rest = parts[2]
             if rest == "findings":
-                counts = ast.Subscript(comp, _c(COUNTS), ast.Load())
+                counts = ast.Subscript(comp, constant(COUNTS), ast.Load())
                 return self.count_expr(
                     counts, self.plan.components[index].plan.severities, parts[3]
                 )
             slot = {"score": SCORE, "grade": GRADE, "verdict": VERDICT, "coverage": COVERAGE}[rest]
-            value = ast.Subscript(comp, _c(slot), ast.Load())
+            value = ast.Subscript(comp, constant(slot), ast.Load())
             if rest == "score":  # a component that was not assessed has no score
                 return ast.IfExp(
-                    ast.Compare(value, [ast.IsNot()], [_c(None)]), value, self.helper("MISSING")
+                    ast.Compare(value, [ast.IsNot()], [constant(None)]),
+                    value,
+                    self.helper("MISSING"),
                 )
             return value
         raise KeyError(path)  # pragma: no cover - the checker only admits the paths above
@@ -201,15 +203,15 @@ class GenBase:
         of the same name are already added to it); severities only a component has are summed
         from the components' counts here.
         """
-        own = self.count_expr(_name("C"), self.plan.severities, name)
+        own = self.count_expr(load_name("C"), self.plan.severities, name)
         extra: list[ast.expr] = []
         for j, comp in enumerate(self.plan.components):
             counts = ast.Subscript(
-                ast.Subscript(_name("K"), _c(j), ast.Load()), _c(COUNTS), ast.Load()
+                ast.Subscript(load_name("K"), constant(j), ast.Load()), constant(COUNTS), ast.Load()
             )
             for k, sev in enumerate(comp.plan.severities):
                 if sev not in self.sev_index and name in ("total", sev):
-                    extra.append(ast.Subscript(counts, _c(k), ast.Load()))
+                    extra.append(ast.Subscript(counts, constant(k), ast.Load()))
         if not extra:
             return own
         terms = extra if name not in ("total", *self.plan.severities) else [own, *extra]
@@ -222,8 +224,8 @@ class GenBase:
         if name == "total":
             return ast.Call(self.helper("sum"), [counts], [])
         if name not in severities:
-            return _c(0)
-        return ast.Subscript(counts, _c(list(severities).index(name)), ast.Load())
+            return constant(0)
+        return ast.Subscript(counts, constant(list(severities).index(name)), ast.Load())
 
     def compiler(self, guarded: set[Ref], locals_: dict[str, str] | None = None) -> ExprCompiler:
         return ExprCompiler(
@@ -249,7 +251,7 @@ class GenBase:
 
     def literal(self, value: object) -> ast.expr:
         if isinstance(value, bool | int | float | str) or value is None:
-            return _c(value)
+            return constant(value)
         return self.const(value)
 
     def trace(
@@ -265,16 +267,16 @@ class GenBase:
             return []
         return _tpl(
             "TR.append((INDEX, OUTCOME, SEV, POINTS, VALUES, MSG))",
-            INDEX=_c(rule.plan.index),
-            OUTCOME=outcome if isinstance(outcome, ast.expr) else _c(outcome),
-            SEV=severity if severity is not None else _c(None),
+            INDEX=constant(rule.plan.index),
+            OUTCOME=outcome if isinstance(outcome, ast.expr) else constant(outcome),
+            SEV=severity if severity is not None else constant(None),
             POINTS=points,
             VALUES=values,
             MSG=message if message is not None else self.msg(rule.message),
         )
 
     def msg(self, slot: int) -> ast.expr:
-        return ast.Subscript(_name("T"), _c(slot), ast.Load())
+        return ast.Subscript(load_name("T"), constant(slot), ast.Load())
 
     def values(self, plan: RulePlan, guarded: set[Ref], *, with_missing: bool = False) -> ast.expr:
         """The values a rule read, for its finding: `{path: value}` without absent ones.
@@ -285,11 +287,11 @@ class GenBase:
         refs = [ref for ref in plan.reads if ref[0] != "context"]
         if plan.kind == "defects" and not with_missing:
             refs = [ref for ref in refs if ref != ("field", plan.defects_of)]
-        keys: list[ast.expr | None] = [_c(self.ref_label(ref)) for ref in refs]
+        keys: list[ast.expr | None] = [constant(self.ref_label(ref)) for ref in refs]
         if with_missing or all(ref in guarded for ref in refs):
             return ast.Dict(keys, [self.load(ref) for ref in refs])
         pairs: list[ast.expr] = [
-            ast.Tuple([_c(self.ref_label(ref)), self.load(ref)], ast.Load()) for ref in refs
+            ast.Tuple([constant(self.ref_label(ref)), self.load(ref)], ast.Load()) for ref in refs
         ]
         return ast.Call(self.helper("values"), pairs, [])
 
@@ -310,9 +312,9 @@ class GenBase:
     def rounder(self) -> ast.expr:
         ident = "h_R"
         self.closure.setdefault(ident, runtime.make_rounder(self.plan.places, self.plan.rounding))
-        return _name(ident)
+        return load_name(ident)
 
     def passed(self, rule: _Rule, guarded: set[Ref]) -> list[ast.stmt]:
         if self.mode != "trace":
             return []
-        return self.trace(rule, "pass", None, _c(0.0), self.values(rule.plan, guarded))
+        return self.trace(rule, "pass", None, constant(0.0), self.values(rule.plan, guarded))

@@ -9,7 +9,8 @@ from typing import Any
 from qualityscore.compiler.base import (
     GenBase,
 )
-from qualityscore.compiler.templates import _c, _name, _tpl
+from qualityscore.compiler.templates import _tpl
+from qualityscore.expr.compile import constant, load_name
 from qualityscore.standard.spec import InputSpec
 
 
@@ -29,7 +30,7 @@ class InputChecks(GenBase):
 
         def group(path: str) -> ast.expr:
             if not path:
-                return _name("r")
+                return load_name("r")
             if path not in groups:
                 parent, _, key = path.rpartition(".")
                 source = group(parent)
@@ -38,12 +39,12 @@ class InputChecks(GenBase):
                     _tpl(
                         f"{ident} = SOURCE.get(KEY, EMPTY)\nif {ident}.__class__ is not dict:\n    raise h_Unusual",
                         SOURCE=source,
-                        KEY=_c(key),
+                        KEY=constant(key),
                         EMPTY=empty,
                         h_Unusual=self.helper("Unusual"),
                     )
                 )
-            return _name(groups[path])
+            return load_name(groups[path])
 
         used = {key: ident for (kind, key), ident in self.locals.items() if kind == "field"}
         for path, (spec, severities) in self.inputs.items():
@@ -52,7 +53,7 @@ class InputChecks(GenBase):
             out += _tpl(
                 f"{ident} = SOURCE.get(KEY, h_MISSING)",
                 SOURCE=group(parent),
-                KEY=_c(leaf),
+                KEY=constant(leaf),
                 h_MISSING=self.helper("MISSING"),
             )
             out += self.check_input(ident, spec, severities)
@@ -73,8 +74,8 @@ class InputChecks(GenBase):
                 f"    {ident} = h_number({ident}, LO, HI)",
                 h_MISSING=self.helper("MISSING"),
                 h_number=self.helper("number"),
-                LO=_c(lo),
-                HI=_c(hi),
+                LO=constant(lo),
+                HI=constant(hi),
             )
         checks = self.check_value(ident, spec.type, spec, severities)
         if spec.required:
@@ -120,7 +121,7 @@ class InputChecks(GenBase):
         if kind == "enum":
             return _tpl(
                 f"if {ident}.__class__ is not str or {ident} not in VALUES:\n    raise h_Unusual",
-                VALUES=_c(frozenset(spec.values or ())),
+                VALUES=constant(frozenset(spec.values or ())),
                 h_Unusual=unusual,
             )
         if kind == "date":
@@ -156,7 +157,7 @@ class InputChecks(GenBase):
             return out  # each defect is checked in the fused loop over the defects
         d = self.fresh("d")
         loop = ast.For(
-            ast.Name(d, ast.Store()), _name(ident), self.defect_checks(d, spec, severities), []
+            ast.Name(d, ast.Store()), load_name(ident), self.defect_checks(d, spec, severities), []
         )
         return [*out, loop]
 
@@ -174,7 +175,7 @@ class InputChecks(GenBase):
             f"{sev} = {d}.get('severity')\nif {sev}.__class__ is not str or {sev} not in SEVERITIES:\n    raise h_Unusual",
             f"c = {d}.get('count', 1)\nif c.__class__ is not int or c < 1:\n    raise h_Unusual",
         ]
-        out = _tpl("\n".join(lines), SEVERITIES=_c(frozenset(severities)), h_Unusual=unusual)
+        out = _tpl("\n".join(lines), SEVERITIES=constant(frozenset(severities)), h_Unusual=unusual)
         optional: list[tuple[str, str, Any, bool]] = [
             ("area", "text", None, False),
             ("description", "text", None, False),
@@ -203,7 +204,7 @@ class InputChecks(GenBase):
                 )
             out += _tpl(
                 f"{value} = {d}.get(KEY, h_MISSING)\nif {value} is not h_MISSING:\n    CHECK\nelse:\n    ABSENT",
-                KEY=_c(name),
+                KEY=constant(name),
                 h_MISSING=self.helper("MISSING"),
                 CHECK=check or [ast.Pass()],
                 ABSENT=_tpl("raise h_Unusual", h_Unusual=unusual) if required else [ast.Pass()],

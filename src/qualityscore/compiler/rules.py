@@ -16,11 +16,11 @@ from qualityscore.compiler.base import (
     _Rule,
 )
 from qualityscore.compiler.inputs import InputChecks
-from qualityscore.compiler.templates import _c, _name, _tpl
+from qualityscore.compiler.templates import _tpl
 from qualityscore.expr.check import (
     Checked,
 )
-from qualityscore.expr.compile import ExprCompiler, Ref, strict_reads
+from qualityscore.expr.compile import ExprCompiler, Ref, constant, load_name, strict_reads
 from qualityscore.expr.types import is_numeric
 from qualityscore.plan import RulePlan
 
@@ -80,7 +80,9 @@ class RuleCode(InputChecks):
         when_value = self.compiler(when_strict).compile(plan.when.tree)
         when_test = self.missing_test(when_strict)
         evaluate = (
-            ast.IfExp(when_test, _c(None), when_value) if when_test is not None else when_value
+            ast.IfExp(when_test, constant(None), when_value)
+            if when_test is not None
+            else when_value
         )
         if _may_raise(plan.when.tree, when_strict):
             decide = _tpl(
@@ -91,7 +93,7 @@ class RuleCode(InputChecks):
         else:
             decide = _tpl("ok = EVAL", EVAL=evaluate)
         not_applicable = (
-            self.trace(rule, "not_applicable", None, _c(0.0), self.values(plan, set()))
+            self.trace(rule, "not_applicable", None, constant(0.0), self.values(plan, set()))
             if self.mode == "trace"
             else []
         )
@@ -128,13 +130,13 @@ class RuleCode(InputChecks):
     def on_missing(self, rule: _Rule) -> list[ast.stmt]:
         out = _tpl(f"m{rule.cat} += 1")
         if self.mode != "fast":
-            out += _tpl("NA.append(ID)", ID=_c(rule.plan.id))
+            out += _tpl("NA.append(ID)", ID=constant(rule.plan.id))
         if self.mode == "trace":
             out += self.trace(
                 rule,
                 "not_assessed",
                 None,
-                _c(0.0),
+                constant(0.0),
                 self.values(rule.plan, set(), with_missing=True),
             )
         return out
@@ -144,13 +146,13 @@ class RuleCode(InputChecks):
             return []
         return _tpl(
             "if e.args:\n    W.append(PREFIX + e.args[0])",
-            PREFIX=_c(f"rule '{plan.id}' not assessed: "),
+            PREFIX=constant(f"rule '{plan.id}' not assessed: "),
         )
 
     def points_expr(self, points: Checked | float, comp: ExprCompiler) -> ast.expr:
         if isinstance(points, Checked):
             return self.finite(points, comp.compile(points.tree))
-        return _c(float(points))
+        return constant(float(points))
 
     def finite(self, checked: Checked, value: ast.expr) -> ast.expr:
         """A computed number that must be finite (an overflow leaves the rule not assessed)."""
@@ -178,11 +180,11 @@ class RuleCode(InputChecks):
             # The rule's points are rounded and then signed (negative for a deduction), so that
             # a floor or ceil mode rounds how much a rule moved, whichever the direction.
             if isinstance(points, ast.Constant) and isinstance(points.value, int | float):
-                reported: ast.expr = _c(self.reported(rule.sign, points.value))
+                reported: ast.expr = constant(self.reported(rule.sign, points.value))
             else:
                 rounded = ast.Call(self.rounder(), [points], [])
                 reported = (
-                    ast.BinOp(ast.UnaryOp(ast.USub(), rounded), ast.Add(), _c(0.0))
+                    ast.BinOp(ast.UnaryOp(ast.USub(), rounded), ast.Add(), constant(0.0))
                     if rule.sign < 0
                     else rounded
                 )
@@ -191,10 +193,10 @@ class RuleCode(InputChecks):
                 h_new=self.helper("new"),
                 h_Finding=self.helper("Finding"),
                 REPORTED=reported,
-                ID=_c(rule.plan.id),
-                CAT=_c(rule.plan.category),
-                OUTCOME=_c(outcome) if isinstance(outcome, str) else outcome,
-                SEV=severity if severity is not None else _c(None),
+                ID=constant(rule.plan.id),
+                CAT=constant(rule.plan.category),
+                OUTCOME=constant(outcome) if isinstance(outcome, str) else outcome,
+                SEV=severity if severity is not None else constant(None),
                 MSG=message if message is not None else self.msg(rule.message),
                 VALUES=values if values is not None else self.values(rule.plan, guarded),
             )
@@ -212,7 +214,7 @@ class RuleCode(InputChecks):
         plan = rule.plan
         comp = self.compiler(guarded)
         kind = plan.kind
-        sev = _c(plan.severity) if plan.severity else None
+        sev = constant(plan.severity) if plan.severity else None
         outcome = "fail" if plan.severity else "points"
         if kind == "require":
             assert isinstance(plan.require, Checked)
@@ -220,21 +222,21 @@ class RuleCode(InputChecks):
             passed = self.passed(rule, guarded)
             if isinstance(plan.points, Checked):
                 apply = _tpl("p = POINTS", POINTS=self.points_expr(plan.points, comp))
-                apply += self.apply(rule, _name("p"), sev, "fail", guarded)
+                apply += self.apply(rule, load_name("p"), sev, "fail", guarded)
             else:
-                apply = self.apply(rule, _c(float(plan.points)), sev, "fail", guarded)
+                apply = self.apply(rule, constant(float(plan.points)), sev, "fail", guarded)
             return [ast.If(failed, apply, passed)]
         if kind == "points":
             return _tpl(
                 "p = POINTS\nif p != 0:\n    APPLY\nelse:\n    PASSED",
                 POINTS=self.points_expr(plan.points, comp),
-                APPLY=self.apply(rule, _name("p"), sev, outcome, guarded),
+                APPLY=self.apply(rule, load_name("p"), sev, outcome, guarded),
                 PASSED=self.passed(rule, guarded) or [ast.Pass()],
             )
         if kind == "scale":
             assert plan.scale_of is not None
             of = self.finite(plan.scale_of, comp.compile(plan.scale_of.tree))
-            x = of if isinstance(of, ast.Name) else _name("x")  # a plain reading needs no copy
+            x = of if isinstance(of, ast.Name) else load_name("x")  # a plain reading needs no copy
             assign = [] if x is of else [ast.Assign([ast.Name("x", ast.Store())], of)]
             points = ast.Assign([ast.Name("p", ast.Store())], self.scale(x, plan.scale_points))
             if self.mode == "fast":  # adding 0.0 changes nothing: no test needed
@@ -244,7 +246,7 @@ class RuleCode(InputChecks):
                 points,
                 *_tpl(
                     "if p != 0:\n    APPLY\nelse:\n    PASSED",
-                    APPLY=self.apply(rule, _name("p"), sev, outcome, guarded),
+                    APPLY=self.apply(rule, load_name("p"), sev, outcome, guarded),
                     PASSED=self.passed(rule, guarded) or [ast.Pass()],
                 ),
             ]
@@ -260,21 +262,21 @@ class RuleCode(InputChecks):
         value = self.segment(x, *segments[-1][0], *segments[-1][1])
         for (x0, y0), (x1, y1) in reversed(segments[:-1]):
             value = ast.IfExp(
-                ast.Compare(x, [ast.LtE()], [_c(x1)]), self.segment(x, x0, y0, x1, y1), value
+                ast.Compare(x, [ast.LtE()], [constant(x1)]), self.segment(x, x0, y0, x1, y1), value
             )
-        value = ast.IfExp(ast.Compare(x, [ast.GtE()], [_c(x_last)]), _c(p_last), value)
-        return ast.IfExp(ast.Compare(x, [ast.LtE()], [_c(x_first)]), _c(p_first), value)
+        value = ast.IfExp(ast.Compare(x, [ast.GtE()], [constant(x_last)]), constant(p_last), value)
+        return ast.IfExp(ast.Compare(x, [ast.LtE()], [constant(x_first)]), constant(p_first), value)
 
     @staticmethod
     def segment(x: ast.expr, x0: float, y0: float, x1: float, y1: float) -> ast.expr:
         if y0 == 0:  # y1 * ((x - x0) / (x1 - x0))
-            frac = ast.BinOp(ast.BinOp(x, ast.Sub(), _c(x0)), ast.Div(), _c(x1 - x0))
-            return ast.BinOp(_c(y1), ast.Mult(), frac)
+            frac = ast.BinOp(ast.BinOp(x, ast.Sub(), constant(x0)), ast.Div(), constant(x1 - x0))
+            return ast.BinOp(constant(y1), ast.Mult(), frac)
         if y1 == 0:  # y0 * ((x - x1) / (x0 - x1))
-            frac = ast.BinOp(ast.BinOp(x, ast.Sub(), _c(x1)), ast.Div(), _c(x0 - x1))
-            return ast.BinOp(_c(y0), ast.Mult(), frac)
-        frac = ast.BinOp(ast.BinOp(x, ast.Sub(), _c(x0)), ast.Div(), _c(x1 - x0))
-        return ast.BinOp(_c(y0), ast.Add(), ast.BinOp(_c(y1 - y0), ast.Mult(), frac))
+            frac = ast.BinOp(ast.BinOp(x, ast.Sub(), constant(x1)), ast.Div(), constant(x0 - x1))
+            return ast.BinOp(constant(y0), ast.Mult(), frac)
+        frac = ast.BinOp(ast.BinOp(x, ast.Sub(), constant(x0)), ast.Div(), constant(x1 - x0))
+        return ast.BinOp(constant(y0), ast.Add(), ast.BinOp(constant(y1 - y0), ast.Mult(), frac))
 
     def table(self, rule: _Rule, comp: ExprCompiler, guarded: set[Ref]) -> list[ast.stmt]:
         plan = rule.plan
@@ -285,11 +287,13 @@ class RuleCode(InputChecks):
         if plan.hit == "first":
             chain: list[ast.stmt] = self.passed(rule, guarded) or [ast.Pass()]
             for row, slot in reversed(list(zip(plan.rows, slots, strict=True))):
-                sev = _c(row.severity) if row.severity else None
+                sev = constant(row.severity) if row.severity else None
                 outcome = "fail" if row.severity else "points"
                 points = self.points_expr(row.points, comp)
                 apply = _tpl("p = POINTS", POINTS=points)
-                apply_inner = self.apply(rule, _name("p"), sev, outcome, guarded, self.msg(slot))
+                apply_inner = self.apply(
+                    rule, load_name("p"), sev, outcome, guarded, self.msg(slot)
+                )
                 if row.severity:
                     apply += apply_inner
                 else:
@@ -316,16 +320,28 @@ class RuleCode(InputChecks):
                     POINTS=points,
                 )
             out.append(ast.If(comp.compile(row.when.tree), update, []))
-        sev_name = ast.Subscript(self.const(self.plan.severities), _name("s"), ast.Load())
-        sev_expr = ast.IfExp(ast.Compare(_name("s"), [ast.GtE()], [_c(0)]), sev_name, _c(None))
+        sev_name = ast.Subscript(self.const(self.plan.severities), load_name("s"), ast.Load())
+        sev_expr = ast.IfExp(
+            ast.Compare(load_name("s"), [ast.GtE()], [constant(0)]), sev_name, constant(None)
+        )
         row_msgs = self.const(tuple(slots))
         message = ast.Subscript(
-            _name("T"), ast.Subscript(row_msgs, _name("hit"), ast.Load()), ast.Load()
+            load_name("T"), ast.Subscript(row_msgs, load_name("hit"), ast.Load()), ast.Load()
         )
         # the outcome is 'points' when no matched row carries a severity
-        fired = ast.IfExp(ast.Compare(_name("s"), [ast.GtE()], [_c(0)]), _c("fail"), _c("points"))
+        fired = ast.IfExp(
+            ast.Compare(load_name("s"), [ast.GtE()], [constant(0)]),
+            constant("fail"),
+            constant("points"),
+        )
         outcome_apply = self.apply(
-            rule, _name("p"), _name("sevname"), fired, guarded, message, count_severity=False
+            rule,
+            load_name("p"),
+            load_name("sevname"),
+            fired,
+            guarded,
+            message,
+            count_severity=False,
         )
         out += _tpl(
             """
@@ -402,11 +418,11 @@ class RuleCode(InputChecks):
     ) -> list[ast.stmt]:
         """`if WHERE: q = POINTS; cap; total += q; record the hit` for one defect `d`."""
         plan = rule.plan
-        where = inner.compile(plan.defects_where.tree) if plan.defects_where else _c(True)
+        where = inner.compile(plan.defects_where.tree) if plan.defects_where else constant(True)
         severity: ast.expr = (
-            _name(severity_local)
+            load_name(severity_local)
             if severity_local
-            else ast.Subscript(_name(d), _c("severity"), ast.Load())
+            else ast.Subscript(load_name(d), constant("severity"), ast.Load())
         )
         if isinstance(plan.defects_points, dict):
             points: ast.expr = ast.Subscript(self.const(plan.defects_points), severity, ast.Load())
@@ -415,7 +431,7 @@ class RuleCode(InputChecks):
         cap = (
             _tpl(
                 f"if {total} + q > CAP:\n    q = CAP - {total} if CAP > {total} else 0.0",
-                CAP=_c(plan.cap),
+                CAP=constant(plan.cap),
             )
             if plan.cap is not None
             else []
@@ -459,8 +475,8 @@ class RuleCode(InputChecks):
                     rule, self.compiler(guarded, {"defect": var}), var, "tot", "hits"
                 ),
             )
-        d = _name(var)
-        severity = ast.Subscript(d, _c("severity"), ast.Load())
+        d = load_name(var)
+        severity = ast.Subscript(d, constant("severity"), ast.Load())
         i = rule.cat
         if self.mode == "fast":
             return [*loop, *_tpl(f"if tot != 0:\n    a{i} = a{i} + tot")]
@@ -469,15 +485,15 @@ class RuleCode(InputChecks):
         keys: list[ast.expr | None] = []
         items: list[ast.expr] = []
         for key in _defect_fields_read(plan):
-            keys.append(_c(f"defect.{key}"))
+            keys.append(constant(f"defect.{key}"))
             items.append(
-                ast.Subscript(d, _c(key), ast.Load())
+                ast.Subscript(d, constant(key), ast.Load())
                 if key in ("code", "severity")
-                else ast.Call(ast.Attribute(d, "get", ast.Load()), [_c(key)], [])
+                else ast.Call(ast.Attribute(d, "get", ast.Load()), [constant(key)], [])
             )
         for ref in plan.reads:
             if ref[0] != "context" and ref != ("field", plan.defects_of):
-                keys.append(_c(self.ref_label(ref)))
+                keys.append(constant(self.ref_label(ref)))
                 items.append(self.load(ref))
         values = ast.Dict(keys, items)
         message = ast.Call(self.helper("defect_message"), [self.msg(rule.message), d], [])
@@ -485,14 +501,14 @@ class RuleCode(InputChecks):
         points_spec = plan.defects_points
         if plan.cap is None and isinstance(points_spec, float | int):
             # every hit moves the same points: report them rounded once, here
-            signed = _c(self.reported(rule.sign, float(points_spec)))
+            signed = constant(self.reported(rule.sign, float(points_spec)))
         elif plan.cap is None and isinstance(points_spec, dict):
             table = {sev: self.reported(rule.sign, p) for sev, p in points_spec.items()}
             signed = ast.Subscript(self.const(table), severity, ast.Load())
         else:
-            rounded = ast.Call(self.rounder(), [_name("q")], [])
+            rounded = ast.Call(self.rounder(), [load_name("q")], [])
             signed = (
-                ast.BinOp(ast.UnaryOp(ast.USub(), rounded), ast.Add(), _c(0.0))
+                ast.BinOp(ast.UnaryOp(ast.USub(), rounded), ast.Add(), constant(0.0))
                 if rule.sign < 0
                 else rounded
             )
@@ -509,8 +525,8 @@ class RuleCode(InputChecks):
             h_new=self.helper("new"),
             h_Finding=self.helper("Finding"),
             h_R=self.rounder(),
-            ID=_c(plan.id),
-            CAT=_c(plan.category),
+            ID=constant(plan.id),
+            CAT=constant(plan.category),
             SIGNED=signed,
             MSG=message,
             VALUES=values,

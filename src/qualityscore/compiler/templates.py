@@ -112,11 +112,3 @@ def _locate(tree: Any) -> None:
             value = getattr(node, name, None)
             if value is not None and (value.__class__ is list or isinstance(value, ast.AST)):
                 stack.append(value)
-
-
-def _c(value: Any) -> ast.expr:
-    return ast.Constant(value)
-
-
-def _name(ident: str) -> ast.Name:
-    return ast.Name(ident, ast.Load())

@@ -11,8 +11,8 @@ from qualityscore.compiler.base import (
     RAW,
     GenBase,
 )
-from qualityscore.compiler.templates import _c, _tpl
-from qualityscore.expr.compile import strict_reads
+from qualityscore.compiler.templates import _tpl
+from qualityscore.expr.compile import constant, strict_reads
 from qualityscore.plan import OutcomePlan
 from qualityscore.standard.spec import INSUFFICIENT
 
@@ -143,7 +143,8 @@ class RatingCode(GenBase):
         for n, item in enumerate(items):
             if item.when is None:
                 checks += _tpl(
-                    f"if {var} is None:\n    {var} = VALUE\n    {index} = {n}", VALUE=_c(item.value)
+                    f"if {var} is None:\n    {var} = VALUE\n    {index} = {n}",
+                    VALUE=constant(item.value),
                 )
                 continue
             strict = strict_reads(item.when.tree)
@@ -169,14 +170,14 @@ class RatingCode(GenBase):
                 COND=ast.BoolOp(ast.And(), [ast.UnaryOp(ast.Not(), test), cond])
                 if test is not None
                 else cond,
-                VALUE=_c(item.value),
+                VALUE=constant(item.value),
                 RECORD=record or [ast.Pass()],
                 h_Missing=self.helper("Missing"),
             )
         if insufficient:
             out += _tpl(
                 f"if raw is None or cov < {self.plan.min_coverage!r}:\n    {var} = INSUFFICIENT\nelse:\n    CHECKS",
-                INSUFFICIENT=_c(INSUFFICIENT),
+                INSUFFICIENT=constant(INSUFFICIENT),
                 CHECKS=checks or [ast.Pass()],
             )
         else:
@@ -187,5 +188,5 @@ class RatingCode(GenBase):
         pairs: list[ast.expr] = []
         for ref in item.reads:
             label = ref[1] if ref[0] != "derived" else f"derived.{ref[1]}"
-            pairs.append(ast.Tuple([_c(label), self.load(ref)], ast.Load()))
+            pairs.append(ast.Tuple([constant(label), self.load(ref)], ast.Load()))
         return ast.Call(self.helper("values"), pairs, [])

@@ -121,7 +121,8 @@ def constant(value: Any) -> ast.expr:
     return ast.Constant(value)
 
 
-def _name(ident: str) -> ast.Name:
+def load_name(ident: str) -> ast.Name:
+    """A read of the variable `ident` in generated code."""
     return ast.Name(ident, ast.Load())
 
 
@@ -187,12 +188,12 @@ class ExprCompiler:
         if isinstance(node, c.TConst):
             return self.literal(node.value)
         if isinstance(node, c.TLocal):
-            return _name(self.locals[node.name])
+            return load_name(self.locals[node.name])
         if isinstance(node, c.TGet):
             if isinstance(node.obj, c.TLocal):
                 hoisted = self.hoisted.get((self.locals[node.obj.name], node.key))
                 if hoisted is not None:
-                    return _name(hoisted)
+                    return load_name(hoisted)
             obj = self.compile(node.obj)
             if node.optional:
                 return _call(ast.Attribute(obj, "get", ast.Load()), ast.Constant(node.key))
@@ -270,7 +271,7 @@ class ExprCompiler:
         )
         elt = inner.compile(node.elt)
         if key_with_item:
-            elt = ast.Tuple([elt, _name(var)], ast.Load())
+            elt = ast.Tuple([elt, load_name(var)], ast.Load())
         conds = [inner.compile(node.cond)] if node.cond is not None else []
         comp = ast.comprehension(ast.Name(var, ast.Store()), self.compile(node.iter), conds, 0)
         return ast.GeneratorExp(elt, [comp])
